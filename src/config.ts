@@ -1,0 +1,109 @@
+// Emulator options: where it listens, where state lives, how long lifecycle steps take and
+// which data plane runs. Every delay is a named option, settable by flag or environment.
+
+export interface Delays {
+  createClusterMs: number;
+  createInstanceMs: number;
+  modifyClusterMs: number;
+  modifyInstanceMs: number;
+  rebootInstanceMs: number;
+  deleteClusterMs: number;
+  deleteInstanceMs: number;
+}
+
+/** Short delays: the waiters see every status, tests stay fast. */
+export const fastDelays: Delays = {
+  createClusterMs: 1000,
+  createInstanceMs: 1500,
+  modifyClusterMs: 500,
+  modifyInstanceMs: 500,
+  rebootInstanceMs: 1000,
+  deleteClusterMs: 500,
+  deleteInstanceMs: 1000,
+};
+
+/** Roughly what AWS takes (`--realistic-delays`). */
+export const realisticDelays: Delays = {
+  createClusterMs: 120_000,
+  createInstanceMs: 480_000,
+  modifyClusterMs: 60_000,
+  modifyInstanceMs: 300_000,
+  rebootInstanceMs: 60_000,
+  deleteClusterMs: 120_000,
+  deleteInstanceMs: 300_000,
+};
+
+export interface Quotas {
+  clustersPerRegion: number;
+  instancesPerRegion: number;
+  replicasPerCluster: number;
+  tagsPerResource: number;
+}
+
+export const defaultQuotas: Quotas = { clustersPerRegion: 40, instancesPerRegion: 40, replicasPerCluster: 15, tagsPerResource: 50 };
+
+export type DataPlaneMode = 'none';
+
+export interface EmulatorOptions {
+  port?: number; // 0 picks a free port
+  host?: string;
+  dataDir?: string; // persist state here; in memory when absent
+  delays?: Partial<Delays>;
+  realisticDelays?: boolean;
+  quotas?: Partial<Quotas>;
+  dataPlane?: DataPlaneMode;
+  /** Largest accepted request body. */
+  maxBodyBytes?: number;
+  log?: (line: string) => void;
+}
+
+export interface EmulatorConfig {
+  port: number;
+  host: string;
+  dataDir?: string;
+  delays: Delays;
+  quotas: Quotas;
+  dataPlane: DataPlaneMode;
+  maxBodyBytes: number;
+  log: (line: string) => void;
+}
+
+const delayEnv: Record<keyof Delays, string> = {
+  createClusterMs: 'AURORA_LOCAL_CREATE_CLUSTER_MS',
+  createInstanceMs: 'AURORA_LOCAL_CREATE_INSTANCE_MS',
+  modifyClusterMs: 'AURORA_LOCAL_MODIFY_CLUSTER_MS',
+  modifyInstanceMs: 'AURORA_LOCAL_MODIFY_INSTANCE_MS',
+  rebootInstanceMs: 'AURORA_LOCAL_REBOOT_INSTANCE_MS',
+  deleteClusterMs: 'AURORA_LOCAL_DELETE_CLUSTER_MS',
+  deleteInstanceMs: 'AURORA_LOCAL_DELETE_INSTANCE_MS',
+};
+
+export const delayOptionNames = Object.keys(delayEnv) as (keyof Delays)[];
+
+/** Options win over environment variables, which win over the defaults. */
+export function resolveConfig(options: EmulatorOptions = {}, env: NodeJS.ProcessEnv = process.env): EmulatorConfig {
+  const realistic = options.realisticDelays ?? env.AURORA_LOCAL_REALISTIC_DELAYS === '1';
+  const delays: Delays = { ...(realistic ? realisticDelays : fastDelays) };
+  for (const name of delayOptionNames) {
+    const fromEnv = env[delayEnv[name]];
+    if (fromEnv !== undefined && fromEnv !== '') {
+      const value = Number(fromEnv);
+      if (!Number.isFinite(value) || value < 0) throw new Error(`${delayEnv[name]} must be a number of milliseconds ≥ 0, not "${fromEnv}"`);
+      delays[name] = value;
+    }
+    const fromOptions = options.delays?.[name];
+    if (fromOptions !== undefined) delays[name] = fromOptions;
+  }
+  const dataPlane = (options.dataPlane ?? env.AURORA_LOCAL_DATA_PLANE ?? 'none') as DataPlaneMode;
+  if (dataPlane !== 'none') throw new Error(`unknown data plane "${dataPlane}" (this build supports: none)`);
+  return {
+    port: options.port ?? Number(env.AURORA_LOCAL_PORT ?? 4566),
+    host: options.host ?? env.AURORA_LOCAL_HOST ?? '127.0.0.1',
+    dataDir: options.dataDir ?? (env.AURORA_LOCAL_DATA_DIR || undefined),
+    delays,
+    quotas: { ...defaultQuotas, ...options.quotas },
+    dataPlane,
+    maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
+    log: options.log ?? ((line) => console.log(line)),
+  };
+}

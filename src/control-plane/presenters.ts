@@ -1,0 +1,158 @@
+// Records → API shapes (DBCluster, DBInstance, …), with the defaults AWS returns.
+// Key names are the model's member names; the XML renderer takes it from here.
+import type { ClusterRecord, InstanceRecord, Partition } from './records.js';
+import { hostedZoneFor } from './naming.js';
+import { defaultOptionGroupName, engineInfo } from './engines.js';
+
+export function clusterMembers(partition: Partition, clusterId: string): InstanceRecord[] {
+  return Object.values(partition.instances)
+    .filter((i) => i.clusterId === clusterId)
+    .sort((a, b) => Number(b.isWriter) - Number(a.isWriter) || (a.createdAt ?? '').localeCompare(b.createdAt ?? '') || a.id.localeCompare(b.id));
+}
+
+function pendingValues(pending: Record<string, unknown>): Record<string, unknown> | undefined {
+  return Object.keys(pending).length ? pending : undefined;
+}
+
+export function defaultSubnetGroup(partition: Partition) {
+  const vpcId = `vpc-${partition.account.slice(-8).padStart(8, '0')}`;
+  return {
+    DBSubnetGroupName: 'default',
+    DBSubnetGroupDescription: 'default',
+    VpcId: vpcId,
+    SubnetGroupStatus: 'Complete',
+    Subnets: ['a', 'b', 'c'].map((zone, index) => ({
+      SubnetIdentifier: `subnet-${partition.account.slice(-7).padStart(7, '0')}${index}`,
+      SubnetAvailabilityZone: { Name: `${partition.region}${zone}` },
+      SubnetOutpost: {},
+      SubnetStatus: 'Active',
+    })),
+    SupportedNetworkTypes: ['IPV4'],
+  };
+}
+
+export function presentCluster(partition: Partition, cluster: ClusterRecord) {
+  const members = clusterMembers(partition, cluster.id);
+  const now = Date.now();
+  const created = Date.parse(cluster.createdAt);
+  return {
+    AllocatedStorage: 1, // what AWS reports for Aurora clusters
+    AvailabilityZones: cluster.availabilityZones,
+    BackupRetentionPeriod: cluster.backupRetentionPeriod,
+    CharacterSetName: cluster.characterSetName,
+    DatabaseName: cluster.databaseName,
+    DBClusterIdentifier: cluster.id,
+    DBClusterParameterGroup: cluster.dbClusterParameterGroupName,
+    DBSubnetGroup: cluster.dbSubnetGroupName,
+    Status: cluster.status,
+    EarliestRestorableTime: cluster.status === 'creating' ? undefined : new Date(created),
+    Endpoint: cluster.endpoint,
+    ReaderEndpoint: cluster.readerEndpoint,
+    CustomEndpoints: [],
+    MultiAZ: members.length > 1 && new Set(members.map((m) => m.availabilityZone)).size > 1,
+    Engine: cluster.engine,
+    EngineVersion: cluster.engineVersion,
+    LatestRestorableTime: cluster.status === 'creating' ? undefined : new Date(Math.max(created, now - 5 * 60 * 1000)),
+    Port: cluster.port,
+    MasterUsername: cluster.masterUsername,
+    DBClusterOptionGroupMemberships: [],
+    PreferredBackupWindow: cluster.preferredBackupWindow,
+    PreferredMaintenanceWindow: cluster.preferredMaintenanceWindow,
+    ReadReplicaIdentifiers: [],
+    DBClusterMembers: members.map((m) => ({
+      DBInstanceIdentifier: m.id,
+      IsClusterWriter: m.isWriter,
+      DBClusterParameterGroupStatus: 'in-sync',
+      PromotionTier: m.promotionTier,
+    })),
+    VpcSecurityGroups: cluster.vpcSecurityGroupIds.map((id) => ({ VpcSecurityGroupId: id, Status: 'active' })),
+    HostedZoneId: hostedZoneFor(partition.region),
+    StorageEncrypted: cluster.storageEncrypted,
+    KmsKeyId: cluster.kmsKeyId,
+    DbClusterResourceId: cluster.resourceId,
+    DBClusterArn: cluster.arn,
+    AssociatedRoles: [],
+    IAMDatabaseAuthenticationEnabled: cluster.iamDatabaseAuthenticationEnabled,
+    ClusterCreateTime: new Date(created),
+    EarliestBacktrackTime: cluster.backtrackWindow ? new Date(created) : undefined,
+    BacktrackWindow: cluster.backtrackWindow,
+    BacktrackConsumedChangeRecords: cluster.backtrackWindow ? 0 : undefined,
+    EnabledCloudwatchLogsExports: cluster.enabledCloudwatchLogsExports.length ? cluster.enabledCloudwatchLogsExports : undefined,
+    PendingModifiedValues: pendingValues(cluster.pending),
+    EngineMode: cluster.engineMode,
+    // "StorageType isn't returned when you set it to aurora" (RDS API reference).
+    StorageType: cluster.storageType === 'aurora' ? undefined : cluster.storageType,
+    PubliclyAccessible: cluster.publiclyAccessible,
+    AutoMinorVersionUpgrade: cluster.autoMinorVersionUpgrade,
+    DeletionProtection: cluster.deletionProtection,
+    HttpEndpointEnabled: false,
+    ActivityStreamStatus: 'stopped',
+    CopyTagsToSnapshot: cluster.copyTagsToSnapshot,
+    CrossAccountClone: false,
+    DomainMemberships: [],
+    TagList: cluster.tags,
+    GlobalClusterIdentifier: cluster.globalClusterIdentifier,
+    NetworkType: cluster.networkType,
+    ServerlessV2ScalingConfiguration: cluster.serverlessV2,
+    PerformanceInsightsEnabled: false,
+    EngineLifecycleSupport: 'open-source-rds-extended-support',
+  };
+}
+
+export function presentInstance(partition: Partition, instance: InstanceRecord) {
+  const cluster = partition.clusters[instance.clusterId];
+  const info = engineInfo(instance.engine);
+  return {
+    DBInstanceIdentifier: instance.id,
+    DBInstanceClass: instance.instanceClass,
+    Engine: instance.engine,
+    DBInstanceStatus: instance.status,
+    MasterUsername: cluster?.masterUsername,
+    DBName: cluster?.databaseName,
+    Endpoint: instance.endpointReady
+      ? { Address: instance.endpointAddress, Port: instance.port, HostedZoneId: hostedZoneFor(partition.region) }
+      : undefined,
+    AllocatedStorage: 1,
+    InstanceCreateTime: instance.createdAt ? new Date(instance.createdAt) : undefined,
+    PreferredBackupWindow: cluster?.preferredBackupWindow,
+    BackupRetentionPeriod: cluster?.backupRetentionPeriod,
+    DBSecurityGroups: [],
+    VpcSecurityGroups: (cluster?.vpcSecurityGroupIds ?? []).map((id) => ({ VpcSecurityGroupId: id, Status: 'active' })),
+    DBParameterGroups: [{ DBParameterGroupName: instance.dbParameterGroupName, ParameterApplyStatus: 'in-sync' }],
+    AvailabilityZone: instance.availabilityZone,
+    DBSubnetGroup: defaultSubnetGroup(partition),
+    PreferredMaintenanceWindow: instance.preferredMaintenanceWindow,
+    PendingModifiedValues: instance.pending,
+    MultiAZ: false,
+    EngineVersion: instance.engineVersion,
+    AutoMinorVersionUpgrade: instance.autoMinorVersionUpgrade,
+    ReadReplicaDBInstanceIdentifiers: [],
+    ReadReplicaDBClusterIdentifiers: [],
+    LicenseModel: info.licenseModel,
+    OptionGroupMemberships: [{ OptionGroupName: defaultOptionGroupName(instance.engine, instance.engineVersion), Status: 'in-sync' }],
+    PubliclyAccessible: instance.publiclyAccessible,
+    StatusInfos: instance.failureReason ? [{ StatusType: 'read replication', Normal: false, Status: 'error', Message: instance.failureReason }] : undefined,
+    StorageType: cluster?.storageType ?? 'aurora',
+    DbInstancePort: 0,
+    DBClusterIdentifier: instance.clusterId,
+    StorageEncrypted: cluster?.storageEncrypted ?? false,
+    KmsKeyId: cluster?.kmsKeyId,
+    DbiResourceId: instance.resourceId,
+    CACertificateIdentifier: instance.caCertificateIdentifier,
+    DomainMemberships: [],
+    CopyTagsToSnapshot: instance.copyTagsToSnapshot,
+    MonitoringInterval: instance.monitoringInterval,
+    PromotionTier: instance.promotionTier,
+    DBInstanceArn: instance.arn,
+    IAMDatabaseAuthenticationEnabled: cluster?.iamDatabaseAuthenticationEnabled ?? false,
+    PerformanceInsightsEnabled: instance.performanceInsightsEnabled,
+    DeletionProtection: instance.deletionProtection,
+    AssociatedRoles: [],
+    TagList: instance.tags,
+    CustomerOwnedIpEnabled: false,
+    BackupTarget: 'region',
+    NetworkType: cluster?.networkType ?? 'IPV4',
+    DedicatedLogVolume: false,
+    EngineLifecycleSupport: 'open-source-rds-extended-support',
+  };
+}

@@ -1,0 +1,81 @@
+// The library entry: startEmulator(options) → { url, close() }, for contract tests and the CLI.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { resolveConfig, type EmulatorConfig, type EmulatorOptions } from './config.js';
+import { Lifecycle } from './control-plane/lifecycle.js';
+import { Store } from './control-plane/store.js';
+import { transitionHandlers } from './control-plane/transitions.js';
+import { NoDataPlane, type DataPlane } from './data-plane/index.js';
+import { createApp } from './http/app.js';
+import { checkOperationTable } from './operations/index.js';
+
+export type { EmulatorOptions } from './config.js';
+export { StateFileError } from './control-plane/store.js';
+
+export interface Emulator {
+  url: string;
+  port: number;
+  host: string;
+  config: EmulatorConfig;
+  store: Store;
+  close(): Promise<void>;
+}
+
+export const packageVersion: string = JSON.parse(
+  readFileSync(join(dirname(fileURLToPath(import.meta.url)), '../package.json'), 'utf8'),
+).version;
+
+function createDataPlane(config: EmulatorConfig): DataPlane {
+  switch (config.dataPlane) {
+    case 'none':
+      return new NoDataPlane();
+  }
+}
+
+export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  const config = resolveConfig(options);
+  checkOperationTable();
+  const store = await Store.open(config.dataDir); // a corrupt state file stops here, untouched
+  const dataPlane = createDataPlane(config);
+  const lifecycle = new Lifecycle(store, transitionHandlers(dataPlane), config.log);
+  const services = { config, store, lifecycle, dataPlane };
+  const app = createApp(services, new Date(), packageVersion);
+
+  const server: Server = createServer(app);
+  server.keepAliveTimeout = 5000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  // Transitions in flight when the emulator last stopped resume now (overdue ones at once).
+  lifecycle.start();
+
+  const { port } = server.address() as AddressInfo;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    host: config.host,
+    config,
+    store,
+    close() {
+      closing ??= (async () => {
+        lifecycle.stop();
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+        await store.persist();
+        await dataPlane.close();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,12 @@
+import type { EmulatorConfig } from '../config.js';
+import type { Lifecycle } from '../control-plane/lifecycle.js';
+import type { Store } from '../control-plane/store.js';
+import type { DataPlane } from '../data-plane/index.js';
+
+/** The long-lived parts every request uses. */
+export interface Services {
+  config: EmulatorConfig;
+  store: Store;
+  lifecycle: Lifecycle;
+  dataPlane: DataPlane;
+}

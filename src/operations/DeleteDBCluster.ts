@@ -1,0 +1,50 @@
+import { fault, invalidParameterCombination } from '../protocol/errors.js';
+import { checkIdentifier } from '../control-plane/checks.js';
+import { requireCluster } from '../control-plane/lookup.js';
+import { clusterSnapshotArn } from '../control-plane/naming.js';
+import { clusterMembers, presentCluster } from '../control-plane/presenters.js';
+import type { OperationHandler } from '../control-plane/context.js';
+
+export const DeleteDBCluster: OperationHandler = async (input, ctx) => {
+  const { partition, config } = ctx;
+  const cluster = requireCluster(partition, input.DBClusterIdentifier);
+  if (cluster.deletionProtection) {
+    throw invalidParameterCombination('Cannot delete protected Cluster, please disable deletion protection and try again.');
+  }
+  const skip = input.SkipFinalSnapshot === true;
+  const finalId: string | undefined = input.FinalDBSnapshotIdentifier;
+  if (skip && finalId !== undefined) throw invalidParameterCombination('You cannot specify both FinalDBSnapshotIdentifier and SkipFinalSnapshot');
+  if (!skip && finalId === undefined) throw invalidParameterCombination('FinalDBSnapshotIdentifier is required unless SkipFinalSnapshot is specified.');
+  if (clusterMembers(partition, cluster.id).some((m) => m.status !== 'deleting')) {
+    throw fault('InvalidDBClusterStateFault', 'Cluster cannot be deleted, it still contains DB instances in non-deleting state.');
+  }
+  if (cluster.status === 'deleting') throw fault('InvalidDBClusterStateFault', `DB Cluster ${cluster.id} is already being deleted.`);
+  if (!['available', 'stopped', 'creating', 'failed', 'inaccessible-encryption-credentials'].includes(cluster.status)) {
+    throw fault('InvalidDBClusterStateFault', `DbCluster ${cluster.id} is in ${cluster.status} state but expected it to be one of available,stopped.`);
+  }
+  if (finalId !== undefined) {
+    const snapshotId = checkIdentifier('FinalDBSnapshotIdentifier', finalId);
+    if (partition.clusterSnapshots[snapshotId]) throw fault('DBClusterSnapshotAlreadyExistsFault', `Cannot create the cluster snapshot because one with the identifier ${finalId} already exists.`);
+    partition.clusterSnapshots[snapshotId] = {
+      id: snapshotId,
+      arn: clusterSnapshotArn(ctx.region, ctx.account, snapshotId),
+      clusterId: cluster.id,
+      engine: cluster.engine,
+      engineVersion: cluster.engineVersion,
+      snapshotType: 'manual',
+      status: 'available',
+      createdAt: new Date().toISOString(),
+      clusterCreatedAt: cluster.createdAt,
+      port: cluster.port,
+      masterUsername: cluster.masterUsername,
+      availabilityZones: cluster.availabilityZones,
+      storageEncrypted: cluster.storageEncrypted,
+      resourceId: cluster.resourceId,
+      tags: cluster.copyTagsToSnapshot ? [...cluster.tags] : [],
+    };
+  }
+  ctx.lifecycle.cancel(partition, cluster.id);
+  cluster.status = 'deleting';
+  ctx.lifecycle.schedule(partition, 'cluster-deleted', cluster.id, config.delays.deleteClusterMs);
+  return { DBCluster: presentCluster(partition, cluster) };
+};

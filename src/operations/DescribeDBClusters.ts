@@ -1,0 +1,28 @@
+import { applyFilters, type Filter } from '../control-plane/filters.js';
+import { findCluster, requireCluster } from '../control-plane/lookup.js';
+import { paginate } from '../control-plane/pagination.js';
+import { presentCluster } from '../control-plane/presenters.js';
+import type { ClusterRecord } from '../control-plane/records.js';
+import type { OperationHandler } from '../control-plane/context.js';
+
+export const DescribeDBClusters: OperationHandler = (input, { partition }) => {
+  let clusters: ClusterRecord[];
+  if (input.DBClusterIdentifier !== undefined) {
+    clusters = [requireCluster(partition, input.DBClusterIdentifier)];
+  } else {
+    clusters = Object.values(partition.clusters).sort((a, b) => a.id.localeCompare(b.id));
+  }
+  // db-cluster-id takes identifiers (any case) or ARNs: match them as lookups do.
+  const filters = (input.Filters as Filter[] | undefined)?.map((f) =>
+    f.Name === 'db-cluster-id' ? { ...f, Values: f.Values.map((v) => findCluster(partition, v)?.id ?? v) } : f,
+  );
+  clusters = applyFilters(clusters, filters, {
+    'db-cluster-id': (c) => [c.id],
+    'db-cluster-resource-id': (c) => [c.resourceId],
+    engine: (c) => [c.engine],
+    'clone-group-id': () => [],
+    domain: () => [],
+  });
+  const page = paginate(clusters, (c) => c.id, input);
+  return { Marker: page.marker, DBClusters: page.items.map((c) => presentCluster(partition, c)) };
+};

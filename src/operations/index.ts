@@ -1,0 +1,50 @@
+// The operation table: one file per RDS operation, named after it. Start-up refuses to run
+// when a file has no entry here, an entry has no file, or a name is not an operation of the model.
+import { readdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { apiSpec } from '../protocol/spec.js';
+import type { OperationHandler } from '../control-plane/context.js';
+import { AddTagsToResource } from './AddTagsToResource.js';
+import { CreateDBCluster } from './CreateDBCluster.js';
+import { CreateDBInstance } from './CreateDBInstance.js';
+import { DeleteDBCluster } from './DeleteDBCluster.js';
+import { DeleteDBInstance } from './DeleteDBInstance.js';
+import { DescribeDBClusters } from './DescribeDBClusters.js';
+import { DescribeDBInstances } from './DescribeDBInstances.js';
+import { ListTagsForResource } from './ListTagsForResource.js';
+import { ModifyDBCluster } from './ModifyDBCluster.js';
+import { ModifyDBInstance } from './ModifyDBInstance.js';
+import { RebootDBInstance } from './RebootDBInstance.js';
+import { RemoveTagsFromResource } from './RemoveTagsFromResource.js';
+
+export const operations: Record<string, OperationHandler> = {
+  AddTagsToResource,
+  CreateDBCluster,
+  CreateDBInstance,
+  DeleteDBCluster,
+  DeleteDBInstance,
+  DescribeDBClusters,
+  DescribeDBInstances,
+  ListTagsForResource,
+  ModifyDBCluster,
+  ModifyDBInstance,
+  RebootDBInstance,
+  RemoveTagsFromResource,
+};
+
+/** Operations that only read state: their requests need no write of the state file. */
+export const isReadOnly = (operation: string) => /^(Describe|List)/.test(operation);
+
+export function checkOperationTable(directory = dirname(fileURLToPath(import.meta.url))): void {
+  const files = readdirSync(directory)
+    .filter((f) => /\.(ts|js)$/.test(f) && !f.endsWith('.d.ts') && !f.startsWith('index.'))
+    .map((f) => f.replace(/\.(ts|js)$/, ''));
+  const problems: string[] = [];
+  for (const file of new Set(files)) if (!operations[file]) problems.push(`operations/${file} has no entry in the operation table`);
+  for (const name of Object.keys(operations)) {
+    if (!files.includes(name)) problems.push(`operation ${name} has no file operations/${name}`);
+    if (!apiSpec.operations[name]) problems.push(`operation ${name} is not an operation of the RDS model`);
+  }
+  if (problems.length) throw new Error(`the operation table is inconsistent:\n  ${problems.join('\n  ')}`);
+}
