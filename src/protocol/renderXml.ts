@@ -6,49 +6,66 @@ import { apiSpec, listMemberName, shapeOf } from './spec.js';
 import type { AwsError } from './errors.js';
 
 const xmlEntities: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
-export const escapeXml = (text: string) => text.replace(/[&<>"']/g, (c) => xmlEntities[c]);
+const needsEscape = /[&<>"']/;
+export const escapeXml = (text: string) => (needsEscape.test(text) ? text.replace(/[&<>"']/g, (c) => xmlEntities[c]) : text);
 
-function renderScalar(type: string, value: unknown): string {
-  switch (type) {
-    case 'boolean':
-      return value ? 'true' : 'false';
-    case 'timestamp': {
-      const date = value instanceof Date ? value : new Date(value as string | number);
-      return date.toISOString();
-    }
-    default:
-      return escapeXml(String(value));
+type Renderer = (value: any) => string;
+
+// One renderer per shape, built once from the model on first use: describing a hundred
+// clusters walks the same shapes thousands of times.
+const renderers = new Map<string, Renderer>();
+
+function rendererFor(shapeName: string): Renderer {
+  let renderer = renderers.get(shapeName);
+  if (!renderer) {
+    // Registered before it is built, so recursive shapes resolve to it lazily.
+    renderers.set(shapeName, (value) => renderer!(value));
+    renderer = buildRenderer(shapeName);
+    renderers.set(shapeName, renderer);
   }
+  return renderer;
 }
 
-function renderValue(shapeName: string, value: unknown): string {
+function buildRenderer(shapeName: string): Renderer {
   const shape = shapeOf(shapeName);
   switch (shape.type) {
-    case 'structure':
-      return renderMembers(shapeName, value as Record<string, unknown>);
+    case 'structure': {
+      const members = Object.entries(shape.members ?? {}).map(([name, ref]) => ({ name, render: rendererFor(ref.shape) }));
+      return (value: Record<string, unknown>) => {
+        let xml = '';
+        for (const { name, render } of members) {
+          const memberValue = value[name];
+          if (memberValue !== undefined && memberValue !== null) xml += `<${name}>${render(memberValue)}</${name}>`;
+        }
+        return xml;
+      };
+    }
     case 'list': {
       const item = listMemberName(shape);
-      return (value as unknown[]).map((v) => `<${item}>${renderValue(shape.member!.shape, v)}</${item}>`).join('');
+      const render = rendererFor(shape.member!.shape);
+      return (value: unknown[]) => {
+        let xml = '';
+        for (const v of value) xml += `<${item}>${render(v)}</${item}>`;
+        return xml;
+      };
     }
-    case 'map':
-      return Object.entries(value as Record<string, unknown>)
-        .map(([k, v]) => `<entry><key>${escapeXml(k)}</key><value>${renderValue(shape.value!.shape, v)}</value></entry>`)
-        .join('');
+    case 'map': {
+      const render = rendererFor(shape.value!.shape);
+      return (value: Record<string, unknown>) =>
+        Object.entries(value).map(([k, v]) => `<entry><key>${escapeXml(k)}</key><value>${render(v)}</value></entry>`).join('');
+    }
+    case 'boolean':
+      return (value) => (value ? 'true' : 'false');
+    case 'timestamp':
+      return (value) => (value instanceof Date ? value : new Date(value)).toISOString();
     default:
-      return renderScalar(shape.type, value);
+      return (value) => escapeXml(String(value));
   }
 }
 
 /** The members of a structure, in model order; unknown keys on `value` are ignored. */
 export function renderMembers(shapeName: string, value: Record<string, unknown>): string {
-  const shape = shapeOf(shapeName);
-  let xml = '';
-  for (const [member, ref] of Object.entries(shape.members ?? {})) {
-    const memberValue = value[member];
-    if (memberValue === undefined || memberValue === null) continue;
-    xml += `<${member}>${renderValue(ref.shape, memberValue)}</${member}>`;
-  }
-  return xml;
+  return rendererFor(shapeName)(value);
 }
 
 export function renderResponse(operation: string, output: Record<string, unknown> | undefined, requestId: string): string {
