@@ -1,0 +1,45 @@
+// Loopback addresses for endpoints. AWS gives a cluster's writer, reader and custom endpoints
+// one shared port on different host names; on one machine that means different addresses.
+// Linux routes all of 127.0.0.0/8 to loopback with no set-up, so each endpoint gets its own
+// 127.x.y.z. Where only 127.0.0.1 exists (macOS without aliases), every endpoint falls back to
+// 127.0.0.1 and needs a port of its own (see README, "Endpoints").
+import { createServer } from 'node:net';
+
+export async function loopbackRangeUsable(): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(0, '127.0.0.2', () => server.close(() => resolve(true)));
+  });
+}
+
+/** Hands out 127.a.b.c addresses from 127.1.0.1 up, skipping those already in use. */
+export class LoopbackAllocator {
+  private readonly used = new Set<string>();
+  private cursor = 0;
+
+  constructor(private readonly rangeUsable: boolean) {}
+
+  reserve(address: string): void {
+    this.used.add(address);
+  }
+
+  release(address: string): void {
+    if (address !== '127.0.0.1') this.used.delete(address);
+  }
+
+  allocate(): string {
+    if (!this.rangeUsable) return '127.0.0.1';
+    // 127.1.0.1 … 127.254.255.254 (host part 1–254): far more addresses than a laptop needs.
+    for (;;) {
+      const n = this.cursor++;
+      const a = 1 + Math.floor(n / (254 * 256));
+      if (a > 254) throw new Error('no free loopback address');
+      const address = `127.${a}.${Math.floor(n / 254) % 256}.${1 + (n % 254)}`;
+      if (!this.used.has(address)) {
+        this.used.add(address);
+        return address;
+      }
+    }
+  }
+}
