@@ -9,6 +9,9 @@ export interface Delays {
   rebootInstanceMs: number;
   deleteClusterMs: number;
   deleteInstanceMs: number;
+  failoverMs: number;
+  stopClusterMs: number;
+  startClusterMs: number;
 }
 
 /** Short delays: the waiters see every status, tests stay fast. */
@@ -20,6 +23,9 @@ export const fastDelays: Delays = {
   rebootInstanceMs: 1000,
   deleteClusterMs: 500,
   deleteInstanceMs: 1000,
+  failoverMs: 500,
+  stopClusterMs: 1000,
+  startClusterMs: 1000,
 };
 
 /** Roughly what AWS takes (`--realistic-delays`). */
@@ -31,6 +37,9 @@ export const realisticDelays: Delays = {
   rebootInstanceMs: 60_000,
   deleteClusterMs: 120_000,
   deleteInstanceMs: 300_000,
+  failoverMs: 30_000,
+  stopClusterMs: 120_000,
+  startClusterMs: 300_000,
 };
 
 export interface Quotas {
@@ -76,6 +85,9 @@ const delayEnv: Record<keyof Delays, string> = {
   rebootInstanceMs: 'AURORA_LOCAL_REBOOT_INSTANCE_MS',
   deleteClusterMs: 'AURORA_LOCAL_DELETE_CLUSTER_MS',
   deleteInstanceMs: 'AURORA_LOCAL_DELETE_INSTANCE_MS',
+  failoverMs: 'AURORA_LOCAL_FAILOVER_MS',
+  stopClusterMs: 'AURORA_LOCAL_STOP_CLUSTER_MS',
+  startClusterMs: 'AURORA_LOCAL_START_CLUSTER_MS',
 };
 
 export const delayOptionNames = Object.keys(delayEnv) as (keyof Delays)[];

@@ -48,6 +48,9 @@ export interface ClusterRecord {
   /** Where clients reach the cluster; AWS-shaped host names, or loopback addresses with a data plane. */
   endpoint: string;
   readerEndpoint: string;
+  /** The instance a failover in progress promotes. */
+  failoverTarget?: string;
+  stoppedAt?: string;
 }
 
 export interface InstanceRecord {

@@ -39,8 +39,9 @@ function markFailed(partition: Partition, instance: InstanceRecord, error: unkno
   instanceEvent(partition, instance, `DB instance failed: ${instance.failureReason}`, ['failure'], 'RDS-EVENT-0031');
 }
 
+
 export function transitionHandlers(dataPlane: DataPlane): Record<string, TransitionHandler> {
-  return {
+  const handlers: Record<string, TransitionHandler> = {
     'cluster-available': (partition, t) => {
       const cluster = partition.clusters[t.resourceId];
       if (!cluster || cluster.status !== 'creating') return;
@@ -107,6 +108,75 @@ export function transitionHandlers(dataPlane: DataPlane): Record<string, Transit
       }
     },
 
+    'cluster-failover': async (partition, t) => {
+      const cluster = partition.clusters[t.resourceId];
+      if (!cluster || cluster.status !== 'failing-over') return;
+      const members = clusterMembers(partition, cluster.id);
+      const target = members.find((m) => m.id === cluster.failoverTarget);
+      const oldWriter = members.find((m) => m.isWriter);
+      delete cluster.failoverTarget;
+      if (!target || target.status !== 'available') {
+        cluster.status = 'available';
+        clusterEvent(partition, cluster, 'Cluster failover failed, check the health of your cluster instances and try again.', ['failover'], 'RDS-EVENT-0069');
+        return;
+      }
+      try {
+        await dataPlane.failover(clusterSpec(partition, cluster), target.id, oldWriter?.id);
+      } catch (error) {
+        cluster.status = 'available';
+        clusterEvent(partition, cluster, `Cluster failover failed: ${(error as Error).message ?? error}`, ['failover'], 'RDS-EVENT-0069');
+        return;
+      }
+      if (oldWriter) oldWriter.isWriter = false;
+      target.isWriter = true;
+      cluster.status = 'available';
+      clusterEvent(partition, cluster, `Completed failover to DB instance: ${target.id}.`, ['failover'], 'RDS-EVENT-0071');
+    },
+
+    'cluster-stopped': async (partition, t) => {
+      const cluster = partition.clusters[t.resourceId];
+      if (!cluster || cluster.status !== 'stopping') return;
+      const members = clusterMembers(partition, cluster.id);
+      await dataPlane.stopCluster(clusterSpec(partition, cluster), members.map((m) => instanceSpec(partition, m)));
+      cluster.status = 'stopped';
+      cluster.stoppedAt = new Date().toISOString();
+      for (const member of members) {
+        member.status = 'stopped';
+        instanceEvent(partition, member, 'DB instance stopped', ['notification'], 'RDS-EVENT-0087');
+      }
+      clusterEvent(partition, cluster, 'DB cluster stopped', ['notification'], 'RDS-EVENT-0150');
+    },
+
+    'cluster-started': async (partition, t) => {
+      const cluster = partition.clusters[t.resourceId];
+      if (!cluster || cluster.status !== 'starting') return;
+      const members = clusterMembers(partition, cluster.id);
+      try {
+        await dataPlane.startCluster(clusterSpec(partition, cluster), members.map((m) => instanceSpec(partition, m)));
+      } catch (error) {
+        for (const member of members) markFailed(partition, member, error);
+        cluster.status = 'available';
+        return;
+      }
+      cluster.status = 'available';
+      delete cluster.stoppedAt;
+      for (const member of members) {
+        member.status = 'available';
+        instanceEvent(partition, member, 'DB instance started', ['notification'], 'RDS-EVENT-0088');
+      }
+      clusterEvent(partition, cluster, 'DB cluster started', ['notification'], 'RDS-EVENT-0151');
+    },
+
+    // AWS starts a cluster that has been stopped for seven days.
+    'cluster-auto-start': (partition, t) => {
+      const cluster = partition.clusters[t.resourceId];
+      if (!cluster || cluster.status !== 'stopped') return;
+      clusterEvent(partition, cluster, 'DB cluster is being started due to it exceeding the maximum allowed time being stopped.', ['notification'], 'RDS-EVENT-0153');
+      cluster.status = 'starting';
+      for (const member of clusterMembers(partition, cluster.id)) member.status = 'starting';
+      return handlers['cluster-started'](partition, t);
+    },
+
     'cluster-deleted': async (partition, t) => {
       const cluster = partition.clusters[t.resourceId];
       if (!cluster || cluster.status !== 'deleting') return;
@@ -119,4 +189,5 @@ export function transitionHandlers(dataPlane: DataPlane): Record<string, Transit
       clusterEvent(partition, cluster, 'DB cluster deleted', ['deletion'], 'RDS-EVENT-0171');
     },
   };
+  return handlers;
 }

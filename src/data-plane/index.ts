@@ -28,6 +28,10 @@ export interface DataPlane {
   deleteInstance(spec: InstanceSpec): Promise<void>;
   rebootInstance(spec: InstanceSpec): Promise<void>;
   deleteCluster(cluster: ClusterSpec): Promise<void>;
+  /** Makes `toInstanceId` the writer; the old writer (if any) comes back as a replica. */
+  failover(cluster: ClusterSpec, toInstanceId: string, fromInstanceId?: string): Promise<void>;
+  stopCluster(cluster: ClusterSpec, instances: InstanceSpec[]): Promise<void>;
+  startCluster(cluster: ClusterSpec, instances: InstanceSpec[]): Promise<void>;
   setMasterPassword(cluster: ClusterSpec, password: string): Promise<void>;
   close(): Promise<void>;
 }
@@ -40,6 +44,9 @@ export class NoDataPlane implements DataPlane {
   async deleteInstance(): Promise<void> {}
   async rebootInstance(): Promise<void> {}
   async deleteCluster(): Promise<void> {}
+  async failover(): Promise<void> {}
+  async stopCluster(): Promise<void> {}
+  async startCluster(): Promise<void> {}
   async setMasterPassword(): Promise<void> {}
   async close(): Promise<void> {}
 }

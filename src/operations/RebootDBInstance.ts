@@ -1,4 +1,5 @@
-import { fault, invalidParameterCombination } from '../protocol/errors.js';
+import { fault } from '../protocol/errors.js';
+import { startFailover } from '../control-plane/failover.js';
 import { requireInstance } from '../control-plane/lookup.js';
 import { presentInstance } from '../control-plane/presenters.js';
 import type { OperationHandler } from '../control-plane/context.js';
@@ -9,9 +10,10 @@ export const RebootDBInstance: OperationHandler = (input, ctx) => {
   if (instance.status !== 'available') {
     throw fault('InvalidDBInstanceStateFault', 'Instance cannot currently reboot due to an in-progress management operation.');
   }
-  if (input.ForceFailover === true) {
-    // Failover through reboot arrives with FailoverDBCluster (issue 3); refusing beats ignoring it.
-    throw invalidParameterCombination('ForceFailover is not supported by aurora-local yet; use a plain reboot.');
+  const cluster = partition.clusters[instance.clusterId];
+  if (input.ForceFailover === true && instance.isWriter && cluster) {
+    // Rebooting the writer with ForceFailover fails over to the best replica, as FailoverDBCluster does.
+    startFailover(ctx, cluster);
   }
   instance.status = 'rebooting';
   ctx.lifecycle.schedule(partition, 'instance-rebooted', instance.id, config.delays.rebootInstanceMs);

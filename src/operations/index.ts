@@ -12,6 +12,10 @@ import { DeleteDBCluster } from './DeleteDBCluster.js';
 import { DeleteDBInstance } from './DeleteDBInstance.js';
 import { DescribeDBClusters } from './DescribeDBClusters.js';
 import { DescribeDBInstances } from './DescribeDBInstances.js';
+import { DescribeEvents } from './DescribeEvents.js';
+import { FailoverDBCluster } from './FailoverDBCluster.js';
+import { StartDBCluster } from './StartDBCluster.js';
+import { StopDBCluster } from './StopDBCluster.js';
 import { ListTagsForResource } from './ListTagsForResource.js';
 import { ModifyDBCluster } from './ModifyDBCluster.js';
 import { ModifyDBInstance } from './ModifyDBInstance.js';
@@ -26,11 +30,15 @@ export const operations: Record<string, OperationHandler> = {
   DeleteDBInstance,
   DescribeDBClusters,
   DescribeDBInstances,
+  DescribeEvents,
+  FailoverDBCluster,
   ListTagsForResource,
   ModifyDBCluster,
   ModifyDBInstance,
   RebootDBInstance,
   RemoveTagsFromResource,
+  StartDBCluster,
+  StopDBCluster,
 };
 
 /** Operations that only read state: their requests need no write of the state file. */
