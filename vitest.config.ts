@@ -8,5 +8,8 @@ export default defineConfig({
     pool: 'forks',
     // Two cores on CI: keep process-heavy suites from starving each other.
     maxWorkers: 2,
+    // The control-plane suites run without PostgreSQL unless told otherwise
+    // (`AURORA_LOCAL_DATA_PLANE=postgres npx vitest run sdk-tests` runs them against real servers).
+    env: { AURORA_LOCAL_DATA_PLANE: process.env.AURORA_LOCAL_DATA_PLANE ?? 'none' },
   },
 });

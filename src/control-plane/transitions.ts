@@ -12,6 +12,7 @@ export const clusterSpec = (partition: Partition, cluster: ClusterRecord): Clust
   account: partition.account,
   region: partition.region,
   clusterId: cluster.id,
+  resourceId: cluster.resourceId,
   engine: cluster.engine,
   port: cluster.port,
   masterUsername: cluster.masterUsername,
@@ -22,7 +23,10 @@ export const clusterSpec = (partition: Partition, cluster: ClusterRecord): Clust
 export const instanceSpec = (partition: Partition, instance: InstanceRecord): InstanceSpec => ({
   cluster: clusterSpec(partition, partition.clusters[instance.clusterId]),
   instanceId: instance.id,
+  resourceId: instance.resourceId,
   isWriter: instance.isWriter,
+  host: instance.endpointAddress,
+  port: instance.port,
 });
 
 export function clusterEvent(partition: Partition, cluster: ClusterRecord, message: string, categories: string[], eventId?: string) {
@@ -121,13 +125,18 @@ export function transitionHandlers(dataPlane: DataPlane): Record<string, Transit
         return;
       }
       try {
-        await dataPlane.failover(clusterSpec(partition, cluster), target.id, oldWriter?.id);
+        await dataPlane.failover(clusterSpec(partition, cluster), instanceSpec(partition, target), oldWriter && instanceSpec(partition, oldWriter));
       } catch (error) {
         cluster.status = 'available';
         clusterEvent(partition, cluster, `Cluster failover failed: ${(error as Error).message ?? error}`, ['failover'], 'RDS-EVENT-0069');
+        if (oldWriter?.status === 'rebooting') await handlers['instance-rebooted'](partition, { ...t, resourceId: oldWriter.id });
         return;
       }
-      if (oldWriter) oldWriter.isWriter = false;
+      if (oldWriter) {
+        oldWriter.isWriter = false;
+        // A writer that crashed is back, as a replica of the new writer.
+        if (oldWriter.status === 'rebooting') oldWriter.status = 'available';
+      }
       target.isWriter = true;
       cluster.status = 'available';
       clusterEvent(partition, cluster, `Completed failover to DB instance: ${target.id}.`, ['failover'], 'RDS-EVENT-0071');

@@ -6,6 +6,8 @@ export interface ClusterSpec {
   account: string;
   region: string;
   clusterId: string;
+  /** Stable across renames: data directories are named after it. */
+  resourceId: string;
   engine: 'aurora-postgresql' | 'aurora-mysql';
   port: number;
   masterUsername?: string;
@@ -16,37 +18,80 @@ export interface ClusterSpec {
 export interface InstanceSpec {
   cluster: ClusterSpec;
   instanceId: string;
+  resourceId: string;
   isWriter: boolean;
+  /** Where the instance's own endpoint listens (from placeInstance). */
+  host: string;
+  port: number;
 }
+
+/** The cluster-wide endpoints: one port shared by different host names, as on AWS. */
+export interface ClusterEndpoints {
+  writerHost: string;
+  readerHost: string;
+  port: number;
+}
+
+export interface InstancePlacement {
+  host: string;
+  port: number;
+}
+
+export interface ReplicaLagReport {
+  instanceId: string;
+  state: string;
+  lagBytes: number | null;
+  lagMs: number | null;
+}
+
+/** Told to the control plane when a server stops without being asked to (a crash, kill -9). */
+export type InstanceExitListener = (cluster: ClusterSpec, instanceResourceId: string, reason: string) => void;
 
 export interface DataPlane {
   readonly mode: string;
-  /** Starts the instance's server; resolves once it accepts connections. */
+  /** Opens the cluster's endpoints; `requested` are the values on record (kept when possible). */
+  attachCluster(cluster: ClusterSpec, requested: ClusterEndpoints): Promise<ClusterEndpoints>;
+  /** Chooses where an instance's endpoint listens; `requested` are the values on record. */
+  placeInstance(spec: Omit<InstanceSpec, 'host' | 'port'>, requested: InstancePlacement): Promise<InstancePlacement>;
+  /** Makes the instance's server run (creating its data when it has none); resolves once it accepts connections. */
   startInstance(spec: InstanceSpec): Promise<void>;
   stopInstance(spec: InstanceSpec): Promise<void>;
   /** Stops the instance and removes its data. */
   deleteInstance(spec: InstanceSpec): Promise<void>;
   rebootInstance(spec: InstanceSpec): Promise<void>;
+  /** Stops every server of the cluster, closes its endpoints and removes its data. */
   deleteCluster(cluster: ClusterSpec): Promise<void>;
-  /** Makes `toInstanceId` the writer; the old writer (if any) comes back as a replica. */
-  failover(cluster: ClusterSpec, toInstanceId: string, fromInstanceId?: string): Promise<void>;
+  setMasterPassword(cluster: ClusterSpec, password: string): Promise<void>;
+  /** Makes `to` the writer; the old writer (if any) comes back as a replica. */
+  failover(cluster: ClusterSpec, to: InstanceSpec, from?: InstanceSpec): Promise<void>;
   stopCluster(cluster: ClusterSpec, instances: InstanceSpec[]): Promise<void>;
   startCluster(cluster: ClusterSpec, instances: InstanceSpec[]): Promise<void>;
-  setMasterPassword(cluster: ClusterSpec, password: string): Promise<void>;
+  replicaLag(cluster: ClusterSpec): Promise<ReplicaLagReport[]>;
+  onInstanceExit(listener: InstanceExitListener): void;
   close(): Promise<void>;
 }
 
 /** `--data-plane none`: the control plane alone, for API contract tests. */
 export class NoDataPlane implements DataPlane {
   readonly mode = 'none';
+  async attachCluster(_cluster: ClusterSpec, requested: ClusterEndpoints) {
+    return requested;
+  }
+  async placeInstance(_spec: unknown, requested: InstancePlacement) {
+    return requested;
+  }
   async startInstance(): Promise<void> {}
   async stopInstance(): Promise<void> {}
   async deleteInstance(): Promise<void> {}
   async rebootInstance(): Promise<void> {}
   async deleteCluster(): Promise<void> {}
+  async setMasterPassword(): Promise<void> {}
   async failover(): Promise<void> {}
   async stopCluster(): Promise<void> {}
   async startCluster(): Promise<void> {}
-  async setMasterPassword(): Promise<void> {}
+  async replicaLag(): Promise<ReplicaLagReport[]> {
+    return [];
+  }
+  onInstanceExit(): void {}
   async close(): Promise<void> {}
 }

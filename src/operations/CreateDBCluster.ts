@@ -5,6 +5,7 @@ import { availabilityZonesOf, clusterArn, clusterEndpointHost, newClusterResourc
 import { presentCluster } from '../control-plane/presenters.js';
 import { mergeTags } from '../control-plane/tags.js';
 import type { ClusterRecord } from '../control-plane/records.js';
+import { clusterSpec } from '../control-plane/transitions.js';
 import type { OperationHandler } from '../control-plane/context.js';
 
 export const CreateDBCluster: OperationHandler = async (input, ctx) => {
@@ -90,6 +91,16 @@ export const CreateDBCluster: OperationHandler = async (input, ctx) => {
     endpoint: clusterEndpointHost(id, ctx.account, ctx.region),
     readerEndpoint: readerEndpointHost(id, ctx.account, ctx.region),
   };
+  // The data plane opens the endpoints and may replace the host names and port (loopback
+  // addresses that really answer; another port when the one asked for is taken).
+  const endpoints = await ctx.dataPlane.attachCluster(clusterSpec(partition, cluster), {
+    writerHost: cluster.endpoint,
+    readerHost: cluster.readerEndpoint,
+    port: cluster.port,
+  });
+  cluster.endpoint = endpoints.writerHost;
+  cluster.readerEndpoint = endpoints.readerHost;
+  cluster.port = endpoints.port;
   partition.clusters[id] = cluster;
   ctx.lifecycle.schedule(partition, 'cluster-available', id, config.delays.createClusterMs);
   return { DBCluster: presentCluster(partition, cluster) };

@@ -6,6 +6,7 @@ import { instanceArn, instanceEndpointHost, newInstanceResourceId } from '../con
 import { clusterMembers, presentInstance } from '../control-plane/presenters.js';
 import { mergeTags } from '../control-plane/tags.js';
 import type { InstanceRecord } from '../control-plane/records.js';
+import { clusterSpec } from '../control-plane/transitions.js';
 import type { OperationHandler } from '../control-plane/context.js';
 
 // Settings that belong to the cluster: AWS refuses them on a cluster member, naming the cluster.
@@ -85,6 +86,12 @@ export const CreateDBInstance: OperationHandler = async (input, ctx) => {
     tags: mergeTags([], input.Tags, config.quotas.tagsPerResource),
     pending: {},
   };
+  const placement = await ctx.dataPlane.placeInstance(
+    { cluster: clusterSpec(partition, cluster), instanceId: id, resourceId: instance.resourceId, isWriter: instance.isWriter },
+    { host: instance.endpointAddress, port: instance.port },
+  );
+  instance.endpointAddress = placement.host;
+  instance.port = placement.port;
   partition.instances[id] = instance;
   ctx.lifecycle.schedule(partition, 'instance-available', id, config.delays.createInstanceMs);
   return { DBInstance: presentInstance(partition, instance) };

@@ -66,18 +66,26 @@ export const ModifyDBCluster: OperationHandler = async (input, ctx) => {
   if (engineVersion !== undefined && engineVersion !== cluster.engineVersion) {
     if (applyNow) {
       cluster.engineVersion = engineVersion;
+      delete cluster.pending.EngineVersion; // an immediate change supersedes a queued one
       for (const member of clusterMembers(partition, cluster.id)) member.engineVersion = engineVersion;
       busy = true;
     } else cluster.pending.EngineVersion = engineVersion;
   }
   if (newId !== undefined && newId !== cluster.id) {
     if (applyNow) {
+      delete cluster.pending.DBClusterIdentifier;
       const oldId = cluster.id;
       delete partition.clusters[oldId];
       cluster.id = newId;
       cluster.arn = clusterArn(ctx.region, ctx.account, newId);
-      cluster.endpoint = clusterEndpointHost(newId, ctx.account, ctx.region);
-      cluster.readerEndpoint = readerEndpointHost(newId, ctx.account, ctx.region);
+      // Host names follow the new name; a data plane that serves loopback addresses keeps its own.
+      const endpoints = await ctx.dataPlane.attachCluster(clusterSpec(partition, cluster), {
+        writerHost: clusterEndpointHost(newId, ctx.account, ctx.region),
+        readerHost: readerEndpointHost(newId, ctx.account, ctx.region),
+        port: cluster.port,
+      });
+      cluster.endpoint = endpoints.writerHost;
+      cluster.readerEndpoint = endpoints.readerHost;
       partition.clusters[newId] = cluster;
       for (const member of Object.values(partition.instances)) if (member.clusterId === oldId) member.clusterId = newId;
       for (const transition of partition.transitions) if (transition.resourceId === oldId) transition.resourceId = newId;

@@ -4,6 +4,7 @@ import { checkInstanceClass } from '../control-plane/engines.js';
 import { requireInstance } from '../control-plane/lookup.js';
 import { instanceArn, instanceEndpointHost } from '../control-plane/naming.js';
 import { presentInstance } from '../control-plane/presenters.js';
+import { clusterSpec } from '../control-plane/transitions.js';
 import type { OperationHandler } from '../control-plane/context.js';
 
 // Settings of an Aurora instance that belong to its cluster (RDS answers with this advice).
@@ -15,7 +16,7 @@ const clusterLevelSettings: [string, string][] = [
   ['EngineVersion', 'engine version'],
 ];
 
-export const ModifyDBInstance: OperationHandler = (input, ctx) => {
+export const ModifyDBInstance: OperationHandler = async (input, ctx) => {
   const { partition, config } = ctx;
   const instance = requireInstance(partition, input.DBInstanceIdentifier);
   for (const [setting, what] of clusterLevelSettings) {
@@ -45,16 +46,22 @@ export const ModifyDBInstance: OperationHandler = (input, ctx) => {
   if (input.DBInstanceClass !== undefined && input.DBInstanceClass !== instance.instanceClass) {
     if (applyNow) {
       instance.instanceClass = input.DBInstanceClass;
+      delete instance.pending.DBInstanceClass; // an immediate change supersedes a queued one
       busy = true;
     } else instance.pending.DBInstanceClass = input.DBInstanceClass;
   }
   if (newId !== undefined && newId !== instance.id) {
     if (applyNow) {
+      delete instance.pending.DBInstanceIdentifier;
       delete partition.instances[instance.id];
       for (const transition of partition.transitions) if (transition.resourceId === instance.id) transition.resourceId = newId;
       instance.id = newId;
       instance.arn = instanceArn(ctx.region, ctx.account, newId);
-      instance.endpointAddress = instanceEndpointHost(newId, ctx.account, ctx.region);
+      const placement = await ctx.dataPlane.placeInstance(
+        { cluster: clusterSpec(partition, partition.clusters[instance.clusterId]), instanceId: newId, resourceId: instance.resourceId, isWriter: instance.isWriter },
+        { host: instanceEndpointHost(newId, ctx.account, ctx.region), port: instance.port },
+      );
+      instance.endpointAddress = placement.host;
       partition.instances[newId] = instance;
       busy = true;
     } else instance.pending.DBInstanceIdentifier = newId;

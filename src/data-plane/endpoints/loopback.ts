@@ -43,3 +43,12 @@ export class LoopbackAllocator {
     }
   }
 }
+
+/** Whether host:port can be listened on now (nothing else holds it, wildcard listeners included). */
+export function portIsFree(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen({ host, port, exclusive: true }, () => server.close(() => resolve(true)));
+  });
+}

