@@ -44,6 +44,11 @@ export interface ReplicaLagReport {
   lagMs: number | null;
 }
 
+export interface DataPlaneView {
+  instances: { instanceId: string; role: 'writer' | 'replica'; running: boolean; pid?: number; host: string; port: number; dataDir?: string }[];
+  endpoints: { writer?: string[]; reader?: string[] };
+}
+
 /** Told to the control plane when a server stops without being asked to (a crash, kill -9). */
 export type InstanceExitListener = (cluster: ClusterSpec, instanceResourceId: string, reason: string) => void;
 
@@ -67,6 +72,8 @@ export interface DataPlane {
   stopCluster(cluster: ClusterSpec, instances: InstanceSpec[]): Promise<void>;
   startCluster(cluster: ClusterSpec, instances: InstanceSpec[]): Promise<void>;
   replicaLag(cluster: ClusterSpec): Promise<ReplicaLagReport[]>;
+  /** What runs for the cluster: each instance's server (pid, address, role) and endpoint targets. */
+  inspect(cluster: ClusterSpec): Promise<DataPlaneView>;
   onInstanceExit(listener: InstanceExitListener): void;
   close(): Promise<void>;
 }
@@ -91,6 +98,9 @@ export class NoDataPlane implements DataPlane {
   async startCluster(): Promise<void> {}
   async replicaLag(): Promise<ReplicaLagReport[]> {
     return [];
+  }
+  async inspect(): Promise<DataPlaneView> {
+    return { instances: [], endpoints: {} };
   }
   onInstanceExit(): void {}
   async close(): Promise<void> {}

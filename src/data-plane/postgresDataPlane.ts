@@ -23,6 +23,7 @@ import type {
   ClusterEndpoints,
   ClusterSpec,
   DataPlane,
+  DataPlaneView,
   InstanceExitListener,
   InstancePlacement,
   InstanceSpec,
@@ -415,11 +416,23 @@ export class PostgresDataPlane implements DataPlane {
       .map((lag) => ({ instanceId: bySlot.get(lag.applicationName)!, state: lag.state, lagBytes: lag.lagBytes, lagMs: lag.lagMs }));
   }
 
-  /** Where an instance's server runs, for tests and the admin view. */
-  serverOf(clusterResourceId: string, instanceResourceId: string): { pid?: number; host: string; port: number; dataDir: string } | undefined {
-    const instance = this.clusters.get(clusterResourceId)?.instances.get(instanceResourceId);
-    if (!instance) return undefined;
-    return { pid: instance.server?.server.pid, host: instance.host, port: instance.port, dataDir: instance.dataDir };
+  async inspect(spec: ClusterSpec): Promise<DataPlaneView> {
+    const cluster = this.clusters.get(spec.resourceId);
+    if (!cluster) return { instances: [], endpoints: {} };
+    const names = new Map([...cluster.instances.values()].map((i) => [i.resourceId, i.instanceId]));
+    const targets = (proxy?: EndpointProxy) => proxy?.currentBackends().map((b) => names.get(b.id) ?? b.id);
+    return {
+      instances: [...cluster.instances.values()].map((i) => ({
+        instanceId: i.instanceId,
+        role: i.isWriter ? 'writer' : 'replica',
+        running: Boolean(i.server?.server.isRunning),
+        pid: i.server?.server.pid,
+        host: i.host,
+        port: i.port,
+        dataDir: i.dataDir,
+      })),
+      endpoints: { writer: targets(cluster.writerProxy), reader: targets(cluster.readerProxy ?? cluster.writerProxy) },
+    };
   }
 
   /** Runs cluster operations one at a time; a failed one does not block the next. */

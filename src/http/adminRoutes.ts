@@ -2,6 +2,9 @@
 import { Router, type Request, type Response } from 'express';
 import { operations } from '../operations/index.js';
 import type { Services } from './services.js';
+import { findCluster } from '../control-plane/lookup.js';
+import { clusterSpec } from '../control-plane/transitions.js';
+import { defaultAccount, defaultRegion } from './requestContext.js';
 
 export function adminRoutes(services: Services, startedAt: Date, version: string): Router {
   const router = Router();
@@ -15,9 +18,28 @@ export function adminRoutes(services: Services, startedAt: Date, version: string
       implementedOperations: Object.keys(operations).length,
     });
   });
+  // What the data plane runs for a cluster: servers (pid, address, role), endpoint targets,
+  // replica lag measured now. ?cluster=ID[&region=R&account=A] (defaults us-east-1, 000000000000).
+  router.get('/_aurora/clusters/:cluster/data-plane', async (request: Request, response: Response) => {
+    const region = String(request.query.region ?? defaultRegion);
+    const account = String(request.query.account ?? defaultAccount);
+    const partition = services.store.partition(account, region);
+    const cluster = findCluster(partition, String(request.params.cluster));
+    if (!cluster) {
+      response.status(404).json({ error: `DBCluster ${request.params.cluster} not found in ${account}/${region}.` });
+      return;
+    }
+    const spec = clusterSpec(partition, cluster);
+    const [view, lag] = await Promise.all([services.dataPlane.inspect(spec), services.dataPlane.replicaLag(spec).catch(() => [])]);
+    response.json({ cluster: cluster.id, status: cluster.status, dataPlane: services.dataPlane.mode, ...view, replicaLag: lag });
+  });
   // Clears every account's and region's state: test isolation without a restart.
   router.post('/_aurora/reset', async (_request: Request, response: Response) => {
-    for (const partition of services.store.allPartitions()) partition.transitions = [];
+    for (const partition of services.store.allPartitions()) {
+      partition.transitions = [];
+      // Servers and endpoints go with the records.
+      for (const cluster of Object.values(partition.clusters)) await services.dataPlane.deleteCluster(clusterSpec(partition, cluster)).catch(() => {});
+    }
     await services.store.reset();
     response.json({ status: 'reset' });
   });

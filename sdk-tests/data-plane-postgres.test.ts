@@ -1,0 +1,250 @@
+// Issue 4 end to end: real PostgreSQL behind aurora-postgresql clusters, reached with `pg`
+// through the endpoints that DescribeDBClusters / DescribeDBInstances return.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import {
+  CreateDBClusterCommand,
+  CreateDBInstanceCommand,
+  DescribeDBClustersCommand,
+  DescribeDBInstancesCommand,
+  DescribeEventsCommand,
+  FailoverDBClusterCommand,
+  ModifyDBClusterCommand,
+  RDSClient,
+  RebootDBInstanceCommand,
+  waitUntilDBClusterAvailable,
+  waitUntilDBInstanceAvailable,
+  type DBCluster,
+} from '@aws-sdk/client-rds';
+import { startEmulator, type Emulator } from '../src/emulator.js';
+
+const password = 'password1';
+const fast = { createClusterMs: 0, createInstanceMs: 0, failoverMs: 0, rebootInstanceMs: 0, modifyClusterMs: 0, deleteClusterMs: 0, deleteInstanceMs: 0 };
+const wait = { minDelay: 1, maxWaitTime: 90 };
+
+function clientFor(emulator: Emulator) {
+  return new RDSClient({ endpoint: emulator.url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+}
+
+async function connect(host: string, port: number, user = 'master', pass = password, database = 'app') {
+  const client = new pg.Client({ host, port, user, password: pass, database, connectionTimeoutMillis: 5000 });
+  client.on('error', () => {}); // sessions are dropped on purpose (failover, reboot)
+  await client.connect();
+  return client;
+}
+
+async function createCluster(rds: RDSClient, id: string, instances: number): Promise<DBCluster> {
+  await rds.send(new CreateDBClusterCommand({ DBClusterIdentifier: id, Engine: 'aurora-postgresql', MasterUsername: 'master', MasterUserPassword: password, DatabaseName: 'app' }));
+  for (let i = 1; i <= instances; i++) {
+    await rds.send(new CreateDBInstanceCommand({ DBInstanceIdentifier: `${id}-${i}`, DBClusterIdentifier: id, Engine: 'aurora-postgresql', DBInstanceClass: 'db.r6g.large' }));
+    await waitUntilDBInstanceAvailable({ client: rds, ...wait }, { DBInstanceIdentifier: `${id}-${i}` });
+  }
+  return (await rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: id }))).DBClusters![0];
+}
+
+const writerOf = (cluster: DBCluster) => cluster.DBClusterMembers!.find((m) => m.IsClusterWriter)!.DBInstanceIdentifier!;
+
+async function dataPlaneView(emulator: Emulator, clusterId: string) {
+  const response = await fetch(`${emulator.url}/_aurora/clusters/${clusterId}/data-plane`);
+  return (await response.json()) as { instances: { instanceId: string; role: string; pid?: number; running: boolean }[]; replicaLag: { instanceId: string; lagMs: number | null }[] };
+}
+
+/** Inserts sequential rows through the writer endpoint, reconnecting on errors; returns the acknowledged ids. */
+function writeLoop(host: string, port: number) {
+  const acknowledged: number[] = [];
+  let stop = false;
+  let longestGapMs = 0;
+  const done = (async () => {
+    let client: pg.Client | undefined;
+    let next = 1;
+    let lastAck = performance.now();
+    while (!stop) {
+      try {
+        client ??= await connect(host, port);
+        await client.query('INSERT INTO ledger (id) VALUES ($1)', [next]);
+        acknowledged.push(next++);
+        const now = performance.now();
+        longestGapMs = Math.max(longestGapMs, now - lastAck);
+        lastAck = now;
+      } catch {
+        await client?.end().catch(() => {});
+        client = undefined;
+        next++; // the outcome of that insert is unknown: never reuse its id
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    }
+    await client?.end().catch(() => {});
+  })();
+  return { acknowledged, stop: async () => ((stop = true), await done), gap: () => longestGapMs };
+}
+
+describe('aurora-postgresql clusters run real PostgreSQL', () => {
+  let emulator: Emulator;
+  let rds: RDSClient;
+
+  beforeAll(async () => {
+    emulator = await startEmulator({ port: 0, dataPlane: 'postgres', delays: fast, log: () => {} });
+    rds = clientFor(emulator);
+  });
+  afterAll(async () => {
+    await emulator?.close();
+  });
+
+  it('serves the writer, a read-only reader and every instance at the endpoints it reports', async () => {
+    const cluster = await createCluster(rds, 'rw', 2);
+    expect(cluster.Endpoint).toMatch(/^127\.\d+\.\d+\.\d+$/);
+    expect(cluster.ReaderEndpoint).toMatch(/^127\.\d+\.\d+\.\d+$/);
+    expect(cluster.ReaderEndpoint).not.toBe(cluster.Endpoint);
+    const writer = await connect(cluster.Endpoint!, cluster.Port!);
+    await writer.query('CREATE TABLE items (id int PRIMARY KEY, name text)');
+    await writer.query("INSERT INTO items VALUES (1, 'one'), (2, 'two')");
+    const reader = await connect(cluster.ReaderEndpoint!, cluster.Port!);
+    expect((await reader.query('SELECT pg_is_in_recovery() AS standby')).rows[0].standby).toBe(true);
+    // Synchronous replicas: a row acknowledged on the writer is on the replica.
+    await expect.poll(async () => (await reader.query('SELECT count(*)::int AS n FROM items')).rows[0].n, { timeout: 2000 }).toBe(2);
+    await expect(reader.query("INSERT INTO items VALUES (3, 'three')")).rejects.toMatchObject({ code: '25006' });
+    // Each instance's own endpoint reaches that instance.
+    const instances = (await rds.send(new DescribeDBInstancesCommand({ Filters: [{ Name: 'db-cluster-id', Values: ['rw'] }] }))).DBInstances!;
+    for (const instance of instances) {
+      const direct = await connect(instance.Endpoint!.Address!, instance.Endpoint!.Port!);
+      const standby = (await direct.query('SELECT pg_is_in_recovery() AS standby')).rows[0].standby;
+      expect(standby).toBe(instance.DBInstanceIdentifier !== writerOf(cluster));
+      await direct.end();
+    }
+    await Promise.all([writer.end(), reader.end()]);
+  });
+
+  it('enforces the master password and changes it for real with ModifyDBCluster', async () => {
+    const cluster = await createCluster(rds, 'creds', 1);
+    await expect(connect(cluster.Endpoint!, cluster.Port!, 'master', 'wrong-password')).rejects.toMatchObject({ code: '28P01' });
+    await rds.send(new ModifyDBClusterCommand({ DBClusterIdentifier: 'creds', MasterUserPassword: 'new-password2', ApplyImmediately: true }));
+    await waitUntilDBClusterAvailable({ client: rds, ...wait }, { DBClusterIdentifier: 'creds' });
+    await expect(connect(cluster.Endpoint!, cluster.Port!)).rejects.toMatchObject({ code: '28P01' });
+    const client = await connect(cluster.Endpoint!, cluster.Port!, 'master', 'new-password2');
+    expect((await client.query('SELECT current_database() AS db')).rows[0].db).toBe('app');
+    await client.end();
+  });
+
+  it('fails over under a loop of writes without losing an acknowledged commit', async () => {
+    const cluster = await createCluster(rds, 'fo', 3);
+    const setup = await connect(cluster.Endpoint!, cluster.Port!);
+    await setup.query('CREATE TABLE ledger (id int PRIMARY KEY)');
+    await setup.end();
+    const oldWriter = writerOf(cluster);
+    const loop = writeLoop(cluster.Endpoint!, cluster.Port!);
+    await new Promise((r) => setTimeout(r, 300));
+    await rds.send(new FailoverDBClusterCommand({ DBClusterIdentifier: 'fo' }));
+    await waitUntilDBClusterAvailable({ client: rds, ...wait }, { DBClusterIdentifier: 'fo' });
+    await new Promise((r) => setTimeout(r, 300));
+    await loop.stop();
+    const after = (await rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: 'fo' }))).DBClusters![0];
+    expect(writerOf(after)).not.toBe(oldWriter);
+    const check = await connect(after.Endpoint!, after.Port!);
+    const { rows } = await check.query('SELECT id FROM ledger');
+    const stored = new Set(rows.map((r) => r.id));
+    expect(loop.acknowledged.length).toBeGreaterThan(20);
+    expect(loop.acknowledged.filter((id) => !stored.has(id))).toEqual([]);
+    await check.end();
+    // The old writer is back as a streaming replica.
+    const view = await dataPlaneView(emulator, 'fo');
+    expect(view.instances.find((i) => i.instanceId === oldWriter)).toMatchObject({ role: 'replica', running: true });
+    const events = (await rds.send(new DescribeEventsCommand({ SourceType: 'db-cluster', SourceIdentifier: 'fo' }))).Events!.map((e) => e.Message);
+    expect(events.some((m) => /^Started (cross|same) AZ failover to DB instance: /.test(m!))).toBe(true);
+    expect(events).toContain(`Completed failover to DB instance: ${writerOf(after)}.`);
+  });
+
+  it('fails over by itself when the writer process is killed with SIGKILL, losing no acknowledged commit', async () => {
+    const cluster = await createCluster(rds, 'crash', 2);
+    const setup = await connect(cluster.Endpoint!, cluster.Port!);
+    await setup.query('CREATE TABLE ledger (id int PRIMARY KEY)');
+    await setup.end();
+    const oldWriter = writerOf(cluster);
+    const loop = writeLoop(cluster.Endpoint!, cluster.Port!);
+    await new Promise((r) => setTimeout(r, 300));
+    const pid = (await dataPlaneView(emulator, 'crash')).instances.find((i) => i.instanceId === oldWriter)!.pid!;
+    process.kill(pid, 'SIGKILL');
+    await expect
+      .poll(async () => writerOf((await rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: 'crash' }))).DBClusters![0]), { timeout: 30_000, interval: 200 })
+      .not.toBe(oldWriter);
+    await waitUntilDBClusterAvailable({ client: rds, ...wait }, { DBClusterIdentifier: 'crash' });
+    await new Promise((r) => setTimeout(r, 300));
+    await loop.stop();
+    const check = await connect(cluster.Endpoint!, cluster.Port!);
+    const stored = new Set((await check.query('SELECT id FROM ledger')).rows.map((r) => r.id));
+    expect(loop.acknowledged.filter((id) => !stored.has(id))).toEqual([]);
+    expect(stored.size).toBeGreaterThan(loop.acknowledged.length - 1);
+    await check.end();
+    await waitUntilDBInstanceAvailable({ client: rds, ...wait }, { DBInstanceIdentifier: oldWriter });
+  });
+
+  it('restarts a killed writer in place when the cluster has no replica', async () => {
+    const cluster = await createCluster(rds, 'solo', 1);
+    const client = await connect(cluster.Endpoint!, cluster.Port!);
+    await client.query('CREATE TABLE kept (v text)');
+    await client.query("INSERT INTO kept VALUES ('before the crash')");
+    await client.end();
+    const before = (await dataPlaneView(emulator, 'solo')).instances[0].pid!;
+    process.kill(before, 'SIGKILL');
+    await expect.poll(async () => (await dataPlaneView(emulator, 'solo')).instances[0].pid, { timeout: 30_000, interval: 100 }).not.toBe(before);
+    await waitUntilDBInstanceAvailable({ client: rds, ...wait }, { DBInstanceIdentifier: 'solo-1' });
+    const again = await connect(cluster.Endpoint!, cluster.Port!);
+    expect((await again.query('SELECT v FROM kept')).rows).toEqual([{ v: 'before the crash' }]);
+    await again.end();
+  });
+
+  it('reboots an instance for real (its sessions are dropped) and keeps its data', async () => {
+    const cluster = await createCluster(rds, 'reboot', 1);
+    const session = await connect(cluster.Endpoint!, cluster.Port!);
+    await session.query('CREATE TABLE r (v int)');
+    await session.query('INSERT INTO r VALUES (7)');
+    const pid = (await dataPlaneView(emulator, 'reboot')).instances[0].pid;
+    await rds.send(new RebootDBInstanceCommand({ DBInstanceIdentifier: 'reboot-1' }));
+    await waitUntilDBInstanceAvailable({ client: rds, ...wait }, { DBInstanceIdentifier: 'reboot-1' });
+    expect((await dataPlaneView(emulator, 'reboot')).instances[0].pid).not.toBe(pid);
+    await expect(session.query('SELECT 1')).rejects.toThrow();
+    const fresh = await connect(cluster.Endpoint!, cluster.Port!);
+    expect((await fresh.query('SELECT v FROM r')).rows).toEqual([{ v: 7 }]);
+    await fresh.end();
+  });
+});
+
+describe('a restart of the emulator brings every cluster back with its data', () => {
+  let dataDir: string;
+  let emulator: Emulator | undefined;
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'aurora-restart-'));
+    // As root, PostgreSQL runs as an unprivileged user that must be able to pass through.
+    await chmod(dataDir, 0o711);
+  });
+  afterAll(async () => {
+    await emulator?.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('keeps endpoints, roles and rows across a restart', async () => {
+    emulator = await startEmulator({ port: 0, dataPlane: 'postgres', dataDir, delays: fast, log: () => {} });
+    let rds = clientFor(emulator);
+    const cluster = await createCluster(rds, 'durable', 2);
+    const writer = await connect(cluster.Endpoint!, cluster.Port!);
+    await writer.query('CREATE TABLE notes (v text)');
+    await writer.query("INSERT INTO notes VALUES ('survives')");
+    await writer.end();
+    await emulator.close();
+
+    emulator = await startEmulator({ port: 0, dataPlane: 'postgres', dataDir, delays: fast, log: () => {} });
+    rds = clientFor(emulator);
+    const after = (await rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: 'durable' }))).DBClusters![0];
+    expect([after.Endpoint, after.ReaderEndpoint, after.Port]).toEqual([cluster.Endpoint, cluster.ReaderEndpoint, cluster.Port]);
+    const again = await connect(after.Endpoint!, after.Port!);
+    expect((await again.query('SELECT v FROM notes')).rows).toEqual([{ v: 'survives' }]);
+    await again.end();
+    const reader = await connect(after.ReaderEndpoint!, after.Port!);
+    expect((await reader.query('SELECT v FROM notes')).rows).toEqual([{ v: 'survives' }]);
+    expect((await reader.query('SELECT pg_is_in_recovery() AS standby')).rows[0].standby).toBe(true);
+    await reader.end();
+  });
+});
