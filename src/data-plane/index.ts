@@ -42,6 +42,11 @@ export interface ReplicaLagReport {
   state: string;
   lagBytes: number | null;
   lagMs: number | null;
+  /** Over the samples kept (one a second, the last five minutes). */
+  samples?: number;
+  medianLagMs?: number | null;
+  p99LagMs?: number | null;
+  maxLagMs?: number | null;
 }
 
 export interface DataPlaneView {

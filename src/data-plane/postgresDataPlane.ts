@@ -59,7 +59,12 @@ interface ClusterRuntime {
   instances: Map<string, InstanceRuntime>; // by instance resource id
   /** Serialises the cluster's operations: a failover and a reboot must not interleave. */
   queue: Promise<unknown>;
+  /** Replica lag samples (ms) per instance resource id, one a second, newest last. */
+  lagSamples: Map<string, number[]>;
+  lastLag: ReplicaLagReport[];
 }
+
+const lagSamplesKept = 300;
 
 const isLoopbackAddress = (host: string) => /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 const slotNameFor = (resourceId: string) => `replica_${resourceId.toLowerCase().replace(/[^a-z0-9_]/g, '_')}`.slice(0, 63);
@@ -71,12 +76,49 @@ export class PostgresDataPlane implements DataPlane {
   private readonly listeners: InstanceExitListener[] = [];
   private closed = false;
 
+  private readonly lagTimer: NodeJS.Timeout;
+
   private constructor(
     private readonly options: PostgresDataPlaneOptions,
     private readonly dataRoot: string,
     private readonly ephemeral: boolean,
     private readonly addresses: LoopbackAllocator,
-  ) {}
+  ) {
+    // Replica lag is measured continuously, once a second, whoever is looking.
+    this.lagTimer = setInterval(() => void this.sampleLag(), 1000);
+    this.lagTimer.unref();
+  }
+
+  private sampling = false;
+  private async sampleLag(): Promise<void> {
+    if (this.sampling || this.closed) return;
+    this.sampling = true;
+    try {
+      for (const cluster of this.clusters.values()) {
+        const writer = this.writerOf(cluster);
+        if (!writer?.server?.server.isRunning || cluster.instances.size < 2) continue;
+        cluster.lastLag = await this.measureLag(cluster, writer).catch(() => cluster.lastLag);
+        for (const lag of cluster.lastLag) {
+          const instance = [...cluster.instances.values()].find((i) => i.instanceId === lag.instanceId);
+          if (!instance || lag.lagMs === null) continue;
+          const samples = cluster.lagSamples.get(instance.resourceId) ?? [];
+          samples.push(lag.lagMs);
+          if (samples.length > lagSamplesKept) samples.shift();
+          cluster.lagSamples.set(instance.resourceId, samples);
+        }
+      }
+    } finally {
+      this.sampling = false;
+    }
+  }
+
+  private async measureLag(cluster: ClusterRuntime, writer: InstanceRuntime): Promise<ReplicaLagReport[]> {
+    const bySlot = new Map([...cluster.instances.values()].map((i) => [i.slotName, i.instanceId]));
+    const lags = await compute.replicationLag(writer.server!);
+    return lags
+      .filter((lag) => bySlot.has(lag.applicationName))
+      .map((lag) => ({ instanceId: bySlot.get(lag.applicationName)!, state: lag.state, lagBytes: lag.lagBytes, lagMs: lag.lagMs }));
+  }
 
   static async create(options: PostgresDataPlaneOptions): Promise<PostgresDataPlane> {
     const ephemeral = !options.dataRoot;
@@ -120,7 +162,7 @@ export class PostgresDataPlane implements DataPlane {
       requested.port,
     );
     const endpoints = { writerHost, readerHost, port };
-    this.clusters.set(spec.resourceId, { spec, endpoints, writerProxy, readerProxy, instances: new Map(), queue: Promise.resolve() });
+    this.clusters.set(spec.resourceId, { spec, endpoints, writerProxy, readerProxy, instances: new Map(), queue: Promise.resolve(), lagSamples: new Map(), lastLag: [] });
     return endpoints;
   }
 
@@ -405,15 +447,18 @@ export class PostgresDataPlane implements DataPlane {
     });
   }
 
+  /** Lag now, with statistics over the samples of the last minutes. */
   async replicaLag(spec: ClusterSpec): Promise<ReplicaLagReport[]> {
     const cluster = this.clusters.get(spec.resourceId);
     const writer = cluster && this.writerOf(cluster);
     if (!cluster || !writer?.server) return [];
-    const bySlot = new Map([...cluster.instances.values()].map((i) => [i.slotName, i.instanceId]));
-    const lags = await compute.replicationLag(writer.server);
-    return lags
-      .filter((lag) => bySlot.has(lag.applicationName))
-      .map((lag) => ({ instanceId: bySlot.get(lag.applicationName)!, state: lag.state, lagBytes: lag.lagBytes, lagMs: lag.lagMs }));
+    const now = await this.measureLag(cluster, writer);
+    return now.map((lag) => {
+      const instance = [...cluster.instances.values()].find((i) => i.instanceId === lag.instanceId);
+      const samples = [...(cluster.lagSamples.get(instance?.resourceId ?? '') ?? [])].sort((a, b) => a - b);
+      const at = (p: number) => (samples.length ? samples[Math.min(samples.length - 1, Math.ceil((p / 100) * samples.length) - 1)] : null);
+      return { ...lag, samples: samples.length, medianLagMs: at(50), p99LagMs: at(99), maxLagMs: samples.length ? samples[samples.length - 1] : null };
+    });
   }
 
   async inspect(spec: ClusterSpec): Promise<DataPlaneView> {
@@ -446,6 +491,7 @@ export class PostgresDataPlane implements DataPlane {
 
   async close(): Promise<void> {
     this.closed = true;
+    clearInterval(this.lagTimer);
     for (const cluster of this.clusters.values()) {
       await cluster.queue;
       for (const instance of cluster.instances.values()) {
