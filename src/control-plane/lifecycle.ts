@@ -42,6 +42,7 @@ export class Lifecycle {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    this.armedFor = Infinity; // the cleared timer no longer covers anything: start() must re-arm
   }
 
   /** Re-arms the timer for the earliest transition. */

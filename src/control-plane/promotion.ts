@@ -9,6 +9,8 @@ export function choosePromotionTarget(candidates: InstanceRecord[]): InstanceRec
     (a, b) =>
       a.promotionTier - b.promotionTier ||
       instanceClassSize(b.instanceClass) - instanceClassSize(a.instanceClass) ||
+      // No createdAt yet means still being created: the newest, not the oldest.
+      Number(a.createdAt === undefined) - Number(b.createdAt === undefined) ||
       (a.createdAt ?? '').localeCompare(b.createdAt ?? '') ||
       a.id.localeCompare(b.id),
   )[0];

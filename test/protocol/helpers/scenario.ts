@@ -1,0 +1,125 @@
+// Runs the real operation handlers in-process (no HTTP) through a small but rich scenario and
+// keeps each operation's output: these are the DBCluster / DBInstance shapes the presenters
+// actually produce (members, tags, pending values, timestamps, longs, Marker, …), which the
+// round-trip tests render and hand to the SDK's deserializer.
+import { delayOptionNames, resolveConfig, type Delays } from '../../../src/config.js';
+import type { OperationContext } from '../../../src/control-plane/context.js';
+import { Lifecycle } from '../../../src/control-plane/lifecycle.js';
+import { Store } from '../../../src/control-plane/store.js';
+import type { Partition } from '../../../src/control-plane/records.js';
+import { transitionHandlers } from '../../../src/control-plane/transitions.js';
+import { NoDataPlane } from '../../../src/data-plane/index.js';
+import { operations } from '../../../src/operations/index.js';
+
+export const scenarioAccount = '123456789012';
+export const scenarioRegion = 'us-east-1';
+
+export interface Scenario {
+  /** Output of one representative call per operation (undefined for operations without output). */
+  outputs: Map<string, Record<string, unknown> | undefined>;
+  partition: Partition;
+  close(): void;
+}
+
+export async function runScenario(): Promise<Scenario> {
+  const store = await Store.open();
+  const dataPlane = new NoDataPlane();
+  const lifecycle = new Lifecycle(store, transitionHandlers(dataPlane), () => {});
+  const config = resolveConfig(
+    // Every lifecycle step is due at once; settle() runs the due ones.
+    { delays: Object.fromEntries(delayOptionNames.map((name) => [name, 0])) as Partial<Delays>, log: () => {} },
+    {},
+  );
+  const partition = store.partition(scenarioAccount, scenarioRegion);
+  let n = 0;
+  const ctx = (): OperationContext => ({
+    requestId: `scenario-${++n}`,
+    account: scenarioAccount,
+    region: scenarioRegion,
+    partition,
+    store,
+    lifecycle,
+    config,
+    dataPlane,
+  });
+  const outputs = new Map<string, Record<string, unknown> | undefined>();
+  const call = async (operation: string, input: Record<string, unknown>, keep = true) => {
+    const handler = operations[operation];
+    if (!handler) throw new Error(`scenario: ${operation} is not in the operation table`);
+    const output = (await handler(input, ctx())) ?? undefined;
+    if (keep) outputs.set(operation, output);
+    return output;
+  };
+  const settle = async () => {
+    // runDue() returns at once when a timer-started run is in progress: wait for that too.
+    for (let attempt = 0; attempt < 100; attempt++) {
+      await lifecycle.runDue();
+      if (!partition.transitions.some((t) => t.dueAt <= Date.now())) return;
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    throw new Error('scenario: lifecycle transitions did not settle');
+  };
+
+  // A MySQL cluster: backtrack (long) fields, logs exports, Serverless v2 doubles, encryption, tags.
+  await call('CreateDBCluster', {
+    DBClusterIdentifier: 'Aurora-Demo',
+    Engine: 'aurora-mysql',
+    MasterUsername: 'admin',
+    MasterUserPassword: 'p4ss-w0rd&=+',
+    DatabaseName: 'appdb',
+    Port: 3307,
+    BacktrackWindow: 3600,
+    StorageEncrypted: true,
+    StorageType: 'aurora-iopt1',
+    EnableCloudwatchLogsExports: ['audit', 'error'],
+    ServerlessV2ScalingConfiguration: { MinCapacity: 0.5, MaxCapacity: 16 },
+    VpcSecurityGroupIds: ['sg-111', 'sg-222'],
+    PubliclyAccessible: false,
+    Tags: [
+      { Key: 'env', Value: 'dev' },
+      { Key: 'team', Value: 'db <ops> & "friends"' },
+    ],
+  });
+  await settle();
+  // Twenty more clusters, so that DescribeDBClusters with MaxRecords 20 returns a Marker.
+  for (let i = 0; i < 20; i++) {
+    await call('CreateDBCluster', { DBClusterIdentifier: `pg-${String(i).padStart(2, '0')}`, Engine: 'aurora-postgresql', MasterUsername: 'postgres', MasterUserPassword: 'secret-password' }, false);
+  }
+  await settle();
+
+  // Members: a writer and replicas in several zones (DBClusterMembers, MultiAZ, promotion tiers).
+  await call('CreateDBInstance', { DBInstanceIdentifier: 'aurora-demo-1', DBClusterIdentifier: 'aurora-demo', Engine: 'aurora-mysql', DBInstanceClass: 'db.r6g.large', PromotionTier: 0 }, false);
+  await call('CreateDBInstance', {
+    DBInstanceIdentifier: 'aurora-demo-2',
+    DBClusterIdentifier: 'aurora-demo',
+    Engine: 'aurora-mysql',
+    DBInstanceClass: 'db.r6g.xlarge',
+    PromotionTier: 2,
+    Tags: [{ Key: 'role', Value: 'reader' }],
+  });
+  for (let i = 3; i <= 16; i++) {
+    await call('CreateDBInstance', { DBInstanceIdentifier: `aurora-demo-${i}`, DBClusterIdentifier: 'aurora-demo', Engine: 'aurora-mysql', DBInstanceClass: 'db.r6g.large' }, false);
+  }
+  for (let i = 1; i <= 6; i++) {
+    await call('CreateDBInstance', { DBInstanceIdentifier: `pg-00-${i}`, DBClusterIdentifier: 'pg-00', Engine: 'aurora-postgresql', DBInstanceClass: 'db.serverless' }, false);
+  }
+  await settle(); // instances available: Endpoint, InstanceCreateTime
+
+  await call('ModifyDBCluster', { DBClusterIdentifier: 'aurora-demo', EngineVersion: '8.0.mysql_aurora.3.09.0', ApplyImmediately: false, DeletionProtection: false });
+  await call('ModifyDBInstance', { DBInstanceIdentifier: 'aurora-demo-2', DBInstanceClass: 'db.r6g.2xlarge', PromotionTier: 1 });
+  await call('RebootDBInstance', { DBInstanceIdentifier: 'aurora-demo-3' });
+  await call('AddTagsToResource', { ResourceName: `arn:aws:rds:${scenarioRegion}:${scenarioAccount}:cluster:aurora-demo`, Tags: [{ Key: 'cost-centre', Value: '42' }] });
+  await call('RemoveTagsFromResource', { ResourceName: `arn:aws:rds:${scenarioRegion}:${scenarioAccount}:db:aurora-demo-2`, TagKeys: ['nothing-here'] });
+  await call('ListTagsForResource', { ResourceName: `arn:aws:rds:${scenarioRegion}:${scenarioAccount}:cluster:aurora-demo` });
+  await call('DescribeDBClusters', { MaxRecords: 20 });
+  await call('DescribeDBInstances', { MaxRecords: 20 });
+  await call('DescribeEvents', { SourceType: 'db-instance', Duration: 60 });
+  await call('FailoverDBCluster', { DBClusterIdentifier: 'aurora-demo', TargetDBInstanceIdentifier: 'aurora-demo-2' });
+  await call('StopDBCluster', { DBClusterIdentifier: 'pg-01' });
+  await settle();
+  await call('StartDBCluster', { DBClusterIdentifier: 'pg-01' });
+  await call('DeleteDBInstance', { DBInstanceIdentifier: 'aurora-demo-16' });
+  await call('DeleteDBCluster', { DBClusterIdentifier: 'pg-19', SkipFinalSnapshot: true });
+
+  return { outputs, partition, close: () => lifecycle.stop() };
+}
