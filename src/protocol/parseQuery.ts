@@ -35,6 +35,12 @@ const timestampPattern = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-
 /** ISO-8601 with optional fraction (ms or µs) and a zone; returns undefined when not one. */
 export function parseTimestamp(text: string): Date | undefined {
   if (!timestampPattern.test(text)) return undefined;
+  // Date would roll 2024-02-30 over into March and T24:00 into the next day: refuse both.
+  const [year, month, day, hour, minute, second] = text.slice(0, 19).split(/[-T:]/).map(Number);
+  const calendar = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
+  if (calendar.getUTCMonth() !== month - 1 || calendar.getUTCDate() !== day || calendar.getUTCHours() !== hour || minute > 59 || second > 59) {
+    return undefined;
+  }
   // Date.parse handles at most milliseconds reliably: trim longer fractions.
   const normalised = text.replace(/(\.\d{3})\d+/, '$1');
   const date = new Date(normalised);
@@ -68,6 +74,8 @@ function decode(node: KeyTree, shapeName: string, pointer: string, wire: string,
   names.set(pointer, wire);
   switch (shape.type) {
     case 'structure': {
+      // `Config=abc` where the model wants `Config.Member=…`: keep the string, validation refuses it.
+      if (node.children.size === 0 && node.value !== undefined && node.value !== '') return node.value;
       const out: Record<string, unknown> = {};
       for (const [member, ref] of Object.entries(shape.members ?? {})) {
         const child = node.children.get(member);
