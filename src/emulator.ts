@@ -49,7 +49,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   checkOperationTable();
   const store = await Store.open(config.dataDir); // a corrupt state file stops here, untouched
   const dataPlane = await createDataPlane(config);
-  const lifecycle = new Lifecycle(store, transitionHandlers(dataPlane), config.log);
+  // The handlers schedule follow-up steps through the lifecycle they belong to.
+  const lifecycle: Lifecycle = new Lifecycle(
+    store,
+    transitionHandlers(dataPlane, (...args) => lifecycle.schedule(...args)),
+    config.log,
+  );
   dataPlane.onInstanceExit(instanceExitHandler(store, lifecycle, dataPlane, config));
   // Every cluster's endpoints and servers come back, with their data, before the API answers.
   await restoreDataPlane(store, dataPlane, config.log);

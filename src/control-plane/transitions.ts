@@ -44,7 +44,10 @@ function markFailed(partition: Partition, instance: InstanceRecord, error: unkno
 }
 
 
-export function transitionHandlers(dataPlane: DataPlane): Record<string, TransitionHandler> {
+/** Schedules another lifecycle step (the Lifecycle's schedule, bound late). */
+export type Schedule = (partition: Partition, kind: string, resourceId: string, delayMs: number) => void;
+
+export function transitionHandlers(dataPlane: DataPlane, schedule: Schedule): Record<string, TransitionHandler> {
   const handlers: Record<string, TransitionHandler> = {
     'cluster-available': (partition, t) => {
       const cluster = partition.clusters[t.resourceId];
@@ -189,6 +192,8 @@ export function transitionHandlers(dataPlane: DataPlane): Record<string, Transit
     'cluster-deleted': async (partition, t) => {
       const cluster = partition.clusters[t.resourceId];
       if (!cluster || cluster.status !== 'deleting') return;
+      // As on AWS, the cluster stays `deleting` until the last of its instances is gone.
+      if (clusterMembers(partition, cluster.id).length) return schedule(partition, 'cluster-deleted', cluster.id, 200);
       try {
         await dataPlane.deleteCluster(clusterSpec(partition, cluster));
       } catch (error) {

@@ -23,7 +23,7 @@ export interface ControlPlane {
 export async function controlPlane(delays: number | Partial<Delays> = 600_000): Promise<ControlPlane> {
   const store = await Store.open();
   const dataPlane = new NoDataPlane();
-  const lifecycle = new Lifecycle(store, transitionHandlers(dataPlane), () => {});
+  const lifecycle: Lifecycle = new Lifecycle(store, transitionHandlers(dataPlane, (...args) => lifecycle.schedule(...args)), () => {});
   const uniform = (ms: number) => Object.fromEntries(delayOptionNames.map((n) => [n, ms])) as Partial<Delays>;
   const config = resolveConfig({ delays: typeof delays === 'number' ? uniform(delays) : { ...uniform(600_000), ...delays }, log: () => {} }, {});
   const partition = store.partition('000000000000', 'us-east-1');

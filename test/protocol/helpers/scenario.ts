@@ -24,7 +24,7 @@ export interface Scenario {
 export async function runScenario(): Promise<Scenario> {
   const store = await Store.open();
   const dataPlane = new NoDataPlane();
-  const lifecycle = new Lifecycle(store, transitionHandlers(dataPlane), () => {});
+  const lifecycle: Lifecycle = new Lifecycle(store, transitionHandlers(dataPlane, (...args) => lifecycle.schedule(...args)), () => {});
   const config = resolveConfig(
     // Every lifecycle step is due at once; settle() runs the due ones.
     { delays: Object.fromEntries(delayOptionNames.map((name) => [name, 0])) as Partial<Delays>, log: () => {} },
