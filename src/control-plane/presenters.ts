@@ -31,6 +31,19 @@ export function defaultSubnetGroup(partition: Partition) {
   };
 }
 
+/**
+ * Point-in-time restore window: from the oldest retained automated backup (the cluster's
+ * creation when there is none) to about five minutes ago, as AWS reports it.
+ */
+export function restorableWindow(partition: Partition, cluster: ClusterRecord): { earliest: Date; latest: Date } {
+  const created = Date.parse(cluster.createdAt);
+  const backups = Object.values(partition.clusterSnapshots)
+    .filter((s) => s.resourceId === cluster.resourceId && s.snapshotType === 'automated')
+    .map((s) => Date.parse(s.createdAt));
+  const earliest = backups.length ? Math.min(...backups) : created;
+  return { earliest: new Date(earliest), latest: new Date(Math.max(earliest, Date.now() - 5 * 60 * 1000)) };
+}
+
 export function presentCluster(partition: Partition, cluster: ClusterRecord) {
   const members = clusterMembers(partition, cluster.id);
   const now = Date.now();
@@ -45,14 +58,14 @@ export function presentCluster(partition: Partition, cluster: ClusterRecord) {
     DBClusterParameterGroup: cluster.dbClusterParameterGroupName,
     DBSubnetGroup: cluster.dbSubnetGroupName,
     Status: cluster.status,
-    EarliestRestorableTime: cluster.status === 'creating' ? undefined : new Date(created),
+    EarliestRestorableTime: cluster.status === 'creating' ? undefined : restorableWindow(partition, cluster).earliest,
     Endpoint: cluster.endpoint,
     ReaderEndpoint: cluster.readerEndpoint,
     CustomEndpoints: [],
     MultiAZ: members.length > 1 && new Set(members.map((m) => m.availabilityZone)).size > 1,
     Engine: cluster.engine,
     EngineVersion: cluster.engineVersion,
-    LatestRestorableTime: cluster.status === 'creating' ? undefined : new Date(Math.max(created, now - 5 * 60 * 1000)),
+    LatestRestorableTime: cluster.status === 'creating' ? undefined : restorableWindow(partition, cluster).latest,
     Port: cluster.port,
     MasterUsername: cluster.masterUsername,
     DBClusterOptionGroupMemberships: [],
@@ -73,6 +86,7 @@ export function presentCluster(partition: Partition, cluster: ClusterRecord) {
     DBClusterArn: cluster.arn,
     AssociatedRoles: [],
     IAMDatabaseAuthenticationEnabled: cluster.iamDatabaseAuthenticationEnabled,
+    CloneGroupId: cluster.cloneGroupId,
     ClusterCreateTime: new Date(created),
     EarliestBacktrackTime: cluster.backtrackWindow ? new Date(created) : undefined,
     BacktrackWindow: cluster.backtrackWindow,

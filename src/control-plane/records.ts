@@ -48,6 +48,10 @@ export interface ClusterRecord {
   /** Where clients reach the cluster; AWS-shaped host names, or loopback addresses with a data plane. */
   endpoint: string;
   readerEndpoint: string;
+  /** The snapshot (data key) the cluster's first writer starts from, for restored clusters. */
+  restoreFromSnapshot?: string;
+  /** Shared by a cluster and its copy-on-write clones. */
+  cloneGroupId?: string;
   /** The instance a failover in progress promotes. */
   failoverTarget?: string;
   stoppedAt?: string;
@@ -112,6 +116,17 @@ export interface ClusterSnapshotRecord {
   storageEncrypted: boolean;
   resourceId: string;
   tags: Tag[];
+  /** Where the data plane keeps the snapshot's data (stable across copies and renames). */
+  dataKey: string;
+  masterUserPassword?: string;
+  databaseName?: string;
+  engineMode: string;
+  storageType: string;
+  kmsKeyId?: string;
+  iamDatabaseAuthenticationEnabled: boolean;
+  sourceSnapshotArn?: string;
+  /** ModifyDBClusterSnapshotAttribute `restore`: account ids (or `all`) allowed to restore it. */
+  restoreAccounts: string[];
 }
 
 /** A status change due at a moment: persisted so that it completes after a restart. */

@@ -3,6 +3,7 @@
 // `failed` with an event saying why, and never crashes the emulator.
 import type { DataPlane, ClusterSpec, InstanceSpec } from '../data-plane/index.js';
 import { recordEvent } from './events.js';
+import { snapshotTransitions } from './snapshots.js';
 import type { TransitionHandler } from './lifecycle.js';
 import { clusterMembers } from './presenters.js';
 import { choosePromotionTarget } from './promotion.js';
@@ -18,6 +19,7 @@ export const clusterSpec = (partition: Partition, cluster: ClusterRecord): Clust
   masterUsername: cluster.masterUsername,
   masterUserPassword: cluster.masterUserPassword,
   databaseName: cluster.databaseName,
+  restoreFromSnapshot: cluster.restoreFromSnapshot,
 });
 
 export const instanceSpec = (partition: Partition, instance: InstanceRecord): InstanceSpec => ({
@@ -49,11 +51,13 @@ export type Schedule = (partition: Partition, kind: string, resourceId: string, 
 
 export function transitionHandlers(dataPlane: DataPlane, schedule: Schedule): Record<string, TransitionHandler> {
   const handlers: Record<string, TransitionHandler> = {
+    ...snapshotTransitions(dataPlane, schedule),
     'cluster-available': (partition, t) => {
       const cluster = partition.clusters[t.resourceId];
       if (!cluster || cluster.status !== 'creating') return;
       cluster.status = 'available';
       clusterEvent(partition, cluster, 'DB cluster created', ['creation'], 'RDS-EVENT-0170');
+      schedule(partition, 'cluster-automated-backup', cluster.id, 0);
     },
 
     'cluster-modified': (partition, t) => {
@@ -111,7 +115,16 @@ export function transitionHandlers(dataPlane: DataPlane, schedule: Schedule): Re
       if (instance.isWriter) {
         // The cluster keeps a writer while it has members: the best replica is promoted.
         const next = choosePromotionTarget(clusterMembers(partition, instance.clusterId).filter((m) => m.status !== 'deleting'));
-        if (next) next.isWriter = true;
+        const cluster = partition.clusters[instance.clusterId];
+        if (next && cluster) {
+          next.isWriter = true;
+          try {
+            await dataPlane.failover(clusterSpec(partition, cluster), instanceSpec(partition, next));
+            clusterEvent(partition, cluster, `Completed failover to DB instance: ${next.id}.`, ['failover'], 'RDS-EVENT-0071');
+          } catch (error) {
+            markFailed(partition, next, error);
+          }
+        }
       }
     },
 
@@ -199,6 +212,8 @@ export function transitionHandlers(dataPlane: DataPlane, schedule: Schedule): Re
       } catch (error) {
         clusterEvent(partition, cluster, `Removing the DB cluster's data failed: ${error}`, ['deletion']);
       }
+      // A point-in-time copy that seeded this cluster is no one else's.
+      if (cluster.restoreFromSnapshot?.startsWith('pitr-')) await dataPlane.deleteSnapshot(cluster.restoreFromSnapshot).catch(() => {});
       delete partition.clusters[cluster.id];
       clusterEvent(partition, cluster, 'DB cluster deleted', ['deletion'], 'RDS-EVENT-0171');
     },

@@ -13,6 +13,8 @@ export interface ClusterSpec {
   masterUsername?: string;
   masterUserPassword?: string;
   databaseName?: string;
+  /** The snapshot a restored cluster's first writer starts from. */
+  restoreFromSnapshot?: string;
 }
 
 export interface InstanceSpec {
@@ -72,6 +74,10 @@ export interface DataPlane {
   /** Stops every server of the cluster, closes its endpoints and removes its data. */
   deleteCluster(cluster: ClusterSpec): Promise<void>;
   setMasterPassword(cluster: ClusterSpec, password: string): Promise<void>;
+  /** Keeps a consistent copy of the cluster's data under `snapshotKey` (the data as of the call). */
+  snapshotCluster(cluster: ClusterSpec, snapshotKey: string): Promise<void>;
+  copySnapshot(fromKey: string, toKey: string): Promise<void>;
+  deleteSnapshot(snapshotKey: string): Promise<void>;
   /** Makes `to` the writer; the old writer (if any) comes back as a replica. */
   failover(cluster: ClusterSpec, to: InstanceSpec, from?: InstanceSpec): Promise<void>;
   stopCluster(cluster: ClusterSpec, instances: InstanceSpec[]): Promise<void>;
@@ -98,6 +104,9 @@ export class NoDataPlane implements DataPlane {
   async rebootInstance(): Promise<void> {}
   async deleteCluster(): Promise<void> {}
   async setMasterPassword(): Promise<void> {}
+  async snapshotCluster(): Promise<void> {}
+  async copySnapshot(): Promise<void> {}
+  async deleteSnapshot(): Promise<void> {}
   async failover(): Promise<void> {}
   async stopCluster(): Promise<void> {}
   async startCluster(): Promise<void> {}

@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as compute from './compute/index.js';
 import { withAdminClient, quoteLiteral } from './compute/sql.js';
+import { copyDataDir } from './compute/dataDirCopy.js';
 import { EndpointProxy } from './endpoints/endpointProxy.js';
 import { LoopbackAllocator, loopbackRangeUsable, portIsFree } from './endpoints/loopback.js';
 import type {
@@ -243,7 +244,7 @@ export class PostgresDataPlane implements DataPlane {
     const env = await this.compute();
     const placement = { dataDir: instance.dataDir, host: instance.host, port: instance.port, logFile: `${instance.dataDir}.log` };
     await stopOrphanedServer(instance.dataDir);
-    const hasData = await fs.stat(path.join(instance.dataDir, 'PG_VERSION')).then(() => true, () => false);
+    const hasData = await hasPostgresData(instance.dataDir);
     const writer = this.writerOf(cluster);
 
     let server: compute.PostgresInstance;
@@ -257,6 +258,12 @@ export class PostgresDataPlane implements DataPlane {
         if (!writer?.server) throw new Error(`instance ${spec.instanceId} must rejoin as a replica, but the cluster's writer is not running`);
         server = await compute.rejoinAsReplica(env, { ...placement, oldWriter: server, newWriter: writer.server, slotName: instance.slotName });
       }
+    } else if (spec.isWriter && (await hasPostgresData(this.volumeDir(cluster)))) {
+      // The cluster's data outlived its last instance (as Aurora's cluster volume does).
+      await fs.rename(this.volumeDir(cluster), instance.dataDir);
+      server = await compute.startInstance(env, placement);
+    } else if (spec.isWriter && cluster.spec.restoreFromSnapshot && (await hasPostgresData(this.snapshotDir(cluster.spec.restoreFromSnapshot)))) {
+      server = await compute.restoreWriterFromSnapshot(env, { ...placement, snapshotDir: this.snapshotDir(cluster.spec.restoreFromSnapshot) });
     } else if (spec.isWriter) {
       if (!cluster.spec.masterUsername || !cluster.spec.masterUserPassword) {
         throw new Error('the cluster has no master user name and password to create its database with');
@@ -351,6 +358,11 @@ export class PostgresDataPlane implements DataPlane {
       if (writer?.server && writer !== instance) await compute.dropReplicationSlot(writer.server, instance.slotName).catch(() => {});
       cluster.instances.delete(spec.resourceId);
       this.addresses.release(instance.host);
+      if (instance.isWriter && cluster.instances.size === 0 && (await hasPostgresData(instance.dataDir))) {
+        // The last instance goes, the data stays: the next writer of this cluster starts from it.
+        await fs.rm(this.volumeDir(cluster), { recursive: true, force: true });
+        await fs.rename(instance.dataDir, this.volumeDir(cluster));
+      }
       await fs.rm(instance.dataDir, { recursive: true, force: true });
       await fs.rm(`${instance.dataDir}.log`, { force: true });
     });
@@ -375,6 +387,50 @@ export class PostgresDataPlane implements DataPlane {
       const writer = this.writerOf(cluster);
       if (writer?.server && spec.masterUsername) await compute.setMasterPassword(writer.server, spec.masterUsername, password);
     });
+  }
+
+  snapshotCluster(spec: ClusterSpec, snapshotKey: string): Promise<void> {
+    return this.inCluster(spec, async (cluster) => {
+      const target = this.snapshotDir(snapshotKey);
+      await fs.rm(target, { recursive: true, force: true });
+      await fs.mkdir(path.dirname(target), { recursive: true });
+      const env = await this.compute();
+      const writer = this.writerOf(cluster);
+      if (writer?.server?.server.isRunning) {
+        await compute.snapshotDataDir(env, writer.server, target);
+        return;
+      }
+      // No running writer (a stopped cluster, or one without instances): its data is at rest.
+      for (const source of [writer?.dataDir, this.volumeDir(cluster)]) {
+        if (source && (await hasPostgresData(source))) {
+          await compute.createEmptyDataDir(env, target);
+          await copyDataDir(source, target, { owner: env.runAs });
+          return;
+        }
+      }
+      // A cluster that never had data: its snapshot restores as a new, empty database.
+    });
+  }
+
+  async copySnapshot(fromKey: string, toKey: string): Promise<void> {
+    const source = this.snapshotDir(fromKey);
+    if (!(await hasPostgresData(source))) return;
+    const env = await this.compute();
+    await compute.createEmptyDataDir(env, this.snapshotDir(toKey));
+    await copyDataDir(source, this.snapshotDir(toKey), { owner: env.runAs });
+  }
+
+  async deleteSnapshot(snapshotKey: string): Promise<void> {
+    await fs.rm(this.snapshotDir(snapshotKey), { recursive: true, force: true });
+  }
+
+  private snapshotDir(snapshotKey: string): string {
+    if (!/^[A-Za-z0-9_.-]+$/.test(snapshotKey)) throw new Error(`invalid snapshot key ${snapshotKey}`);
+    return path.join(this.dataRoot, 'snapshots', snapshotKey);
+  }
+
+  private volumeDir(cluster: ClusterRuntime): string {
+    return path.join(this.dataRoot, 'clusters', cluster.spec.resourceId, 'volume');
   }
 
   failover(spec: ClusterSpec, to: InstanceSpec, from?: InstanceSpec): Promise<void> {
@@ -506,6 +562,8 @@ export class PostgresDataPlane implements DataPlane {
     if (this.ephemeral) await fs.rm(this.dataRoot, { recursive: true, force: true });
   }
 }
+
+const hasPostgresData = (dataDir: string) => fs.stat(path.join(dataDir, 'PG_VERSION')).then(() => true, () => false);
 
 /**
  * A postmaster left running by an emulator that was killed (servers run in their own

@@ -1,7 +1,7 @@
 import { fault, invalidParameterCombination } from '../protocol/errors.js';
 import { checkIdentifier } from '../control-plane/checks.js';
 import { requireCluster } from '../control-plane/lookup.js';
-import { clusterSnapshotArn } from '../control-plane/naming.js';
+import { checkSnapshotQuota, takeClusterSnapshot } from '../control-plane/snapshots.js';
 import { clusterMembers, presentCluster } from '../control-plane/presenters.js';
 import type { OperationHandler } from '../control-plane/context.js';
 
@@ -23,25 +23,19 @@ export const DeleteDBCluster: OperationHandler = async (input, ctx) => {
     throw fault('InvalidDBClusterStateFault', `DbCluster ${cluster.id} is in ${cluster.status} state but expected it to be one of available,stopped.`);
   }
   if (finalId !== undefined) {
+    // The final snapshot holds the cluster's data as of this call, and outlives the cluster.
+    checkSnapshotQuota(ctx);
     const snapshotId = checkIdentifier('FinalDBSnapshotIdentifier', finalId);
-    if (partition.clusterSnapshots[snapshotId]) throw fault('DBClusterSnapshotAlreadyExistsFault', `Cannot create the cluster snapshot because one with the identifier ${finalId} already exists.`);
-    partition.clusterSnapshots[snapshotId] = {
-      id: snapshotId,
-      arn: clusterSnapshotArn(ctx.region, ctx.account, snapshotId),
-      clusterId: cluster.id,
-      engine: cluster.engine,
-      engineVersion: cluster.engineVersion,
-      snapshotType: 'manual',
-      status: 'available',
-      createdAt: new Date().toISOString(),
-      clusterCreatedAt: cluster.createdAt,
-      port: cluster.port,
-      masterUsername: cluster.masterUsername,
-      availabilityZones: cluster.availabilityZones,
-      storageEncrypted: cluster.storageEncrypted,
-      resourceId: cluster.resourceId,
-      tags: cluster.copyTagsToSnapshot ? [...cluster.tags] : [],
-    };
+    await takeClusterSnapshot(ctx, cluster, snapshotId, 'manual', cluster.copyTagsToSnapshot ? [...cluster.tags] : []);
+  }
+  // Automated backups go with the cluster; manual snapshots stay.
+  if (input.DeleteAutomatedBackups !== false) {
+    for (const snapshot of Object.values(partition.clusterSnapshots)) {
+      if (snapshot.clusterId === cluster.id && snapshot.snapshotType === 'automated') {
+        snapshot.status = 'deleting';
+        ctx.lifecycle.schedule(partition, 'cluster-snapshot-deleted', snapshot.id, 0);
+      }
+    }
   }
   ctx.lifecycle.cancel(partition, cluster.id);
   cluster.status = 'deleting';

@@ -20,7 +20,7 @@ export const DescribeDBClusters: OperationHandler = (input, { partition }) => {
     'db-cluster-id': (c) => [c.id],
     'db-cluster-resource-id': (c) => [c.resourceId],
     engine: (c) => [c.engine],
-    'clone-group-id': () => [],
+    'clone-group-id': (c) => [c.cloneGroupId],
     domain: () => [],
   });
   const page = paginate(clusters, (c) => c.id, input);

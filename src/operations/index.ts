@@ -6,6 +6,14 @@ import { fileURLToPath } from 'node:url';
 import { apiSpec } from '../protocol/spec.js';
 import type { OperationHandler } from '../control-plane/context.js';
 import { AddTagsToResource } from './AddTagsToResource.js';
+import { CopyDBClusterSnapshot } from './CopyDBClusterSnapshot.js';
+import { CreateDBClusterSnapshot } from './CreateDBClusterSnapshot.js';
+import { DeleteDBClusterSnapshot } from './DeleteDBClusterSnapshot.js';
+import { DescribeDBClusterSnapshotAttributes } from './DescribeDBClusterSnapshotAttributes.js';
+import { DescribeDBClusterSnapshots } from './DescribeDBClusterSnapshots.js';
+import { ModifyDBClusterSnapshotAttribute } from './ModifyDBClusterSnapshotAttribute.js';
+import { RestoreDBClusterFromSnapshot } from './RestoreDBClusterFromSnapshot.js';
+import { RestoreDBClusterToPointInTime } from './RestoreDBClusterToPointInTime.js';
 import { CreateDBCluster } from './CreateDBCluster.js';
 import { CreateDBInstance } from './CreateDBInstance.js';
 import { DeleteDBCluster } from './DeleteDBCluster.js';
@@ -23,6 +31,14 @@ import { RebootDBInstance } from './RebootDBInstance.js';
 import { RemoveTagsFromResource } from './RemoveTagsFromResource.js';
 
 export const operations: Record<string, OperationHandler> = {
+  CopyDBClusterSnapshot,
+  CreateDBClusterSnapshot,
+  DeleteDBClusterSnapshot,
+  DescribeDBClusterSnapshotAttributes,
+  DescribeDBClusterSnapshots,
+  ModifyDBClusterSnapshotAttribute,
+  RestoreDBClusterFromSnapshot,
+  RestoreDBClusterToPointInTime,
   AddTagsToResource,
   CreateDBCluster,
   CreateDBInstance,

@@ -170,6 +170,31 @@ const sampleInputs: Record<string, Record<string, unknown>> = {
   StartDBCluster: { DBClusterIdentifier: 'aurora-demo' } satisfies StartDBClusterCommandInput,
   StopDBCluster: { DBClusterIdentifier: 'aurora-demo' } satisfies StopDBClusterCommandInput,
   RemoveTagsFromResource: { ResourceName: arn, TagKeys: ['env', 'team name', 'a&b=c'] } satisfies RemoveTagsFromResourceCommandInput,
+  CreateDBClusterSnapshot: { DBClusterIdentifier: 'aurora-demo', DBClusterSnapshotIdentifier: 'snap-1', Tags: [{ Key: 'kind', Value: 'before upgrade' }] },
+  DescribeDBClusterSnapshots: { DBClusterIdentifier: 'aurora-demo', SnapshotType: 'manual', Filters: [{ Name: 'engine', Values: ['aurora-mysql'] }], MaxRecords: 20, Marker: 'bWFya2Vy', IncludeShared: false, IncludePublic: false },
+  DeleteDBClusterSnapshot: { DBClusterSnapshotIdentifier: 'snap-1' },
+  CopyDBClusterSnapshot: { SourceDBClusterSnapshotIdentifier: 'snap-1', TargetDBClusterSnapshotIdentifier: 'snap-1-copy', CopyTags: true, Tags: [{ Key: 'copy', Value: 'yes' }] },
+  ModifyDBClusterSnapshotAttribute: { DBClusterSnapshotIdentifier: 'snap-1', AttributeName: 'restore', ValuesToAdd: ['123456789012', '210987654321'], ValuesToRemove: ['all'] },
+  DescribeDBClusterSnapshotAttributes: { DBClusterSnapshotIdentifier: 'snap-1' },
+  RestoreDBClusterFromSnapshot: {
+    DBClusterIdentifier: 'restored',
+    SnapshotIdentifier: 'snap-1',
+    Engine: 'aurora-mysql',
+    AvailabilityZones: ['us-east-1a', 'us-east-1b'],
+    VpcSecurityGroupIds: ['sg-1'],
+    Tags: [{ Key: 'from', Value: 'snapshot' }],
+    BacktrackWindow: 3600,
+    DeletionProtection: false,
+    ServerlessV2ScalingConfiguration: { MinCapacity: 0.5, MaxCapacity: 16 },
+  },
+  RestoreDBClusterToPointInTime: {
+    DBClusterIdentifier: 'pitr',
+    SourceDBClusterIdentifier: 'aurora-demo',
+    RestoreToTime: new Date('2024-05-01T12:34:56.789Z'),
+    RestoreType: 'full-copy',
+    Port: 3307,
+    Tags: [{ Key: 'from', Value: 'pitr' }],
+  },
 };
 
 // Operations outside the table: more timestamps.

@@ -114,6 +114,17 @@ export async function runScenario(): Promise<Scenario> {
   await call('DescribeDBClusters', { MaxRecords: 20 });
   await call('DescribeDBInstances', { MaxRecords: 20 });
   await call('DescribeEvents', { SourceType: 'db-instance', Duration: 60 });
+  await call('CreateDBClusterSnapshot', { DBClusterIdentifier: 'aurora-demo', DBClusterSnapshotIdentifier: 'snap-1', Tags: [{ Key: 'kind', Value: 'manual' }] });
+  await settle();
+  await call('CopyDBClusterSnapshot', { SourceDBClusterSnapshotIdentifier: 'snap-1', TargetDBClusterSnapshotIdentifier: 'snap-1-copy', CopyTags: true }, false);
+  await settle();
+  await call('CopyDBClusterSnapshot', { SourceDBClusterSnapshotIdentifier: 'snap-1', TargetDBClusterSnapshotIdentifier: 'snap-2-copy', CopyTags: true });
+  await call('ModifyDBClusterSnapshotAttribute', { DBClusterSnapshotIdentifier: 'snap-1', AttributeName: 'restore', ValuesToAdd: ['210987654321'] });
+  await call('DescribeDBClusterSnapshotAttributes', { DBClusterSnapshotIdentifier: 'snap-1' });
+  await call('DescribeDBClusterSnapshots', { DBClusterIdentifier: 'aurora-demo' });
+  await call('RestoreDBClusterFromSnapshot', { DBClusterIdentifier: 'restored', SnapshotIdentifier: 'snap-1', Engine: 'aurora-mysql', Tags: [{ Key: 'from', Value: 'snapshot' }] });
+  await call('RestoreDBClusterToPointInTime', { DBClusterIdentifier: 'pitr', SourceDBClusterIdentifier: 'aurora-demo', UseLatestRestorableTime: true, RestoreType: 'copy-on-write' });
+  await call('DeleteDBClusterSnapshot', { DBClusterSnapshotIdentifier: 'snap-1-copy' });
   await call('FailoverDBCluster', { DBClusterIdentifier: 'aurora-demo', TargetDBInstanceIdentifier: 'aurora-demo-2' });
   await call('StopDBCluster', { DBClusterIdentifier: 'pg-01' });
   await settle();
