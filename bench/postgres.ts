@@ -188,6 +188,21 @@ export async function benchPostgres({ quick = false } = {}) {
     const viaEndpoint = await qps(cluster.endpoint, cluster.port, 4, duration);
     const viaDirect = await qps(direct.host, direct.port, 4, duration);
 
+    // One client, one query at a time: the proxy's own cost per round trip, free of CPU contention.
+    const latency = async (host: string, port: number) => {
+      const client = await connect(host, port);
+      const samples: number[] = [];
+      for (let i = 0; i < (quick ? 1000 : 5000); i++) {
+        const t = performance.now();
+        await client.query('SELECT 1');
+        samples.push(performance.now() - t);
+      }
+      await client.end();
+      return median(samples);
+    };
+    const latencyViaEndpoint = await latency(cluster.endpoint, cluster.port);
+    const latencyDirect = await latency(direct.host, direct.port);
+
     // 4. Memory of the writer and two replicas.
     const memory = await memoryOf(view.instances.filter((i) => i.pid).map((i) => i.pid!));
 
@@ -229,6 +244,7 @@ export async function benchPostgres({ quick = false } = {}) {
       ['replica lag (ack → visible on reader), median ms', median(lags).toFixed(2), `${median(floor).toFixed(2)} (SELECT 1 on replica)`, 'target < 1 ms'],
       ['replica lag p99 ms', percentile(lags, 99).toFixed(2), percentile(floor, 99).toFixed(2), 'target < 10 ms'],
       ['SELECT 1 per second, 4 clients', viaEndpoint.toFixed(0), `${viaDirect.toFixed(0)} (direct to the server)`, `${(viaEndpoint / viaDirect).toFixed(2)}; target ≥ 0.8`],
+      ['SELECT 1 round trip, 1 client, median ms', latencyViaEndpoint.toFixed(3), `${latencyDirect.toFixed(3)} (direct)`, `+${(latencyViaEndpoint - latencyDirect).toFixed(3)} ms through the endpoint`],
       ['memory of writer + 2 replicas, MB', `RSS ${memory.rssMb.toFixed(0)}, PSS ${memory.pssMb.toFixed(0)}`, `${memory.processes} processes`, 'target < 600 MB'],
       ['failover write gap, ms', gap.toFixed(0), `${acknowledged} writes acknowledged`, 'target < 1000 ms'],
     ]);

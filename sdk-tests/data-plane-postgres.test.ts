@@ -15,6 +15,17 @@ import {
   ModifyDBClusterCommand,
   RDSClient,
   RebootDBInstanceCommand,
+  CreateDBClusterSnapshotCommand,
+  CreateDBClusterEndpointCommand,
+  DeleteDBClusterCommand,
+  DeleteDBInstanceCommand,
+  RestoreDBClusterFromSnapshotCommand,
+  RestoreDBClusterToPointInTimeCommand,
+  StartDBClusterCommand,
+  StopDBClusterCommand,
+  waitUntilDBClusterDeleted,
+  waitUntilDBClusterSnapshotAvailable,
+  waitUntilDBInstanceDeleted,
   waitUntilDBClusterAvailable,
   waitUntilDBInstanceAvailable,
   type DBCluster,
@@ -208,6 +219,152 @@ describe('aurora-postgresql clusters run real PostgreSQL', () => {
     const fresh = await connect(cluster.Endpoint!, cluster.Port!);
     expect((await fresh.query('SELECT v FROM r')).rows).toEqual([{ v: 7 }]);
     await fresh.end();
+  });
+});
+
+describe('snapshots, restores, custom endpoints and lifecycle move real data and processes', () => {
+  let emulator: Emulator;
+  let rds: RDSClient;
+
+  beforeAll(async () => {
+    emulator = await startEmulator({ port: 0, dataPlane: 'postgres', delays: fast, log: () => {} });
+    rds = clientFor(emulator);
+  });
+  afterAll(async () => {
+    await emulator?.close();
+  });
+
+  async function addWriter(clusterId: string, instanceId: string) {
+    await rds.send(new CreateDBInstanceCommand({ DBInstanceIdentifier: instanceId, DBClusterIdentifier: clusterId, Engine: 'aurora-postgresql', DBInstanceClass: 'db.r6g.large' }));
+    await waitUntilDBInstanceAvailable({ client: rds, ...wait }, { DBInstanceIdentifier: instanceId });
+    return (await rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: clusterId }))).DBClusters![0];
+  }
+
+  it('restores a snapshot with exactly the rows it was taken with; a point-in-time clone has the latest rows', async () => {
+    const cluster = await createCluster(rds, 'snap', 1);
+    const client = await connect(cluster.Endpoint!, cluster.Port!);
+    await client.query("CREATE TABLE t (v text); INSERT INTO t VALUES ('before')");
+    await rds.send(new CreateDBClusterSnapshotCommand({ DBClusterIdentifier: 'snap', DBClusterSnapshotIdentifier: 'snap-1' }));
+    await client.query("INSERT INTO t VALUES ('after')");
+    await client.end();
+    await waitUntilDBClusterSnapshotAvailable({ client: rds, ...wait }, { DBClusterSnapshotIdentifier: 'snap-1' });
+
+    await rds.send(new RestoreDBClusterFromSnapshotCommand({ DBClusterIdentifier: 'snap-restored', SnapshotIdentifier: 'snap-1', Engine: 'aurora-postgresql' }));
+    const restored = await addWriter('snap-restored', 'snap-restored-1');
+    const r = await connect(restored.Endpoint!, restored.Port!); // the snapshot's master credentials
+    expect((await r.query('SELECT v FROM t ORDER BY v')).rows).toEqual([{ v: 'before' }]);
+    await r.end();
+
+    await rds.send(new RestoreDBClusterToPointInTimeCommand({ DBClusterIdentifier: 'snap-clone', SourceDBClusterIdentifier: 'snap', UseLatestRestorableTime: true, RestoreType: 'copy-on-write' }));
+    const clone = await addWriter('snap-clone', 'snap-clone-1');
+    const c = await connect(clone.Endpoint!, clone.Port!);
+    expect((await c.query('SELECT v FROM t ORDER BY v')).rows).toEqual([{ v: 'after' }, { v: 'before' }]);
+    await c.end();
+    expect(clone.CloneGroupId).toBeTruthy();
+  });
+
+  it('keeps the data when the last instance is deleted, and in the final snapshot when the cluster is', async () => {
+    const cluster = await createCluster(rds, 'vol', 1);
+    const client = await connect(cluster.Endpoint!, cluster.Port!);
+    await client.query("CREATE TABLE kept (v text); INSERT INTO kept VALUES ('volume')");
+    await client.end();
+    await rds.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: 'vol-1' }));
+    await waitUntilDBInstanceDeleted({ client: rds, ...wait }, { DBInstanceIdentifier: 'vol-1' });
+    const again = await addWriter('vol', 'vol-2');
+    const c = await connect(again.Endpoint!, again.Port!);
+    expect((await c.query('SELECT v FROM kept')).rows).toEqual([{ v: 'volume' }]);
+    await c.end();
+    await rds.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: 'vol-2' }));
+    await waitUntilDBInstanceDeleted({ client: rds, ...wait }, { DBInstanceIdentifier: 'vol-2' });
+    await rds.send(new DeleteDBClusterCommand({ DBClusterIdentifier: 'vol', FinalDBSnapshotIdentifier: 'vol-final' }));
+    await waitUntilDBClusterDeleted({ client: rds, ...wait }, { DBClusterIdentifier: 'vol' });
+    await waitUntilDBClusterSnapshotAvailable({ client: rds, ...wait }, { DBClusterSnapshotIdentifier: 'vol-final' });
+    await rds.send(new RestoreDBClusterFromSnapshotCommand({ DBClusterIdentifier: 'vol-back', SnapshotIdentifier: 'vol-final', Engine: 'aurora-postgresql' }));
+    const back = await addWriter('vol-back', 'vol-back-1');
+    const b = await connect(back.Endpoint!, back.Port!);
+    expect((await b.query('SELECT v FROM kept')).rows).toEqual([{ v: 'volume' }]);
+    await b.end();
+  });
+
+  it('routes a READER custom endpoint to its static replica only, and an ANY endpoint over the writer and replicas', async () => {
+    const cluster = await createCluster(rds, 'ce', 3);
+    const instances = (await rds.send(new DescribeDBInstancesCommand({ Filters: [{ Name: 'db-cluster-id', Values: ['ce'] }] }))).DBInstances!;
+    const address = new Map(instances.map((i) => [i.Endpoint!.Address!, i.DBInstanceIdentifier!]));
+    const replica = instances.find((i) => i.DBInstanceIdentifier !== writerOf(cluster))!.DBInstanceIdentifier!;
+    const reader = await rds.send(new CreateDBClusterEndpointCommand({ DBClusterIdentifier: 'ce', DBClusterEndpointIdentifier: 'ce-reports', EndpointType: 'READER', StaticMembers: [replica, writerOf(cluster)] }));
+    const any = await rds.send(new CreateDBClusterEndpointCommand({ DBClusterIdentifier: 'ce', DBClusterEndpointIdentifier: 'ce-all', EndpointType: 'ANY' }));
+    expect(reader.Endpoint).toMatch(/^127\./);
+    const served = async (host: string) => {
+      const client = await connect(host, cluster.Port!);
+      const addr = (await client.query('SELECT host(inet_server_addr()) AS a')).rows[0].a as string;
+      await client.end();
+      return address.get(addr);
+    };
+    const viaReader = new Set<string | undefined>();
+    const viaAny = new Set<string | undefined>();
+    for (let i = 0; i < 6; i++) {
+      viaReader.add(await served(reader.Endpoint!));
+      viaAny.add(await served(any.Endpoint!));
+    }
+    expect([...viaReader]).toEqual([replica]); // the writer is a static member but never a reader
+    expect(viaAny.size).toBe(3);
+  });
+
+  it('stops and starts the cluster servers with StopDBCluster and StartDBCluster', async () => {
+    const cluster = await createCluster(rds, 'sleepy', 2);
+    const client = await connect(cluster.Endpoint!, cluster.Port!);
+    await client.query("CREATE TABLE s (v int); INSERT INTO s VALUES (1)");
+    await client.end();
+    const pids = (await dataPlaneView(emulator, 'sleepy')).instances.map((i) => i.pid!);
+    await rds.send(new StopDBClusterCommand({ DBClusterIdentifier: 'sleepy' }));
+    await expect.poll(async () => (await rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: 'sleepy' }))).DBClusters![0].Status, { timeout: 20_000 }).toBe('stopped');
+    for (const pid of pids) expect(() => process.kill(pid, 0)).toThrow();
+    await expect(connect(cluster.Endpoint!, cluster.Port!)).rejects.toThrow();
+    await rds.send(new StartDBClusterCommand({ DBClusterIdentifier: 'sleepy' }));
+    await waitUntilDBClusterAvailable({ client: rds, ...wait }, { DBClusterIdentifier: 'sleepy' });
+    const again = await connect(cluster.Endpoint!, cluster.Port!);
+    expect((await again.query('SELECT v FROM s')).rows).toEqual([{ v: 1 }]);
+    await again.end();
+  });
+});
+
+describe('data-plane faults make an instance failed, with the reason, and never crash the emulator', () => {
+  it('reports missing PostgreSQL binaries on the instance and in its events', async () => {
+    const emulator = await startEmulator({ port: 0, dataPlane: 'postgres', postgresBinDir: '/nonexistent/postgresql/bin', delays: fast, log: () => {} });
+    try {
+      const rds = clientFor(emulator);
+      await rds.send(new CreateDBClusterCommand({ DBClusterIdentifier: 'nobin', Engine: 'aurora-postgresql', MasterUsername: 'master', MasterUserPassword: password }));
+      await rds.send(new CreateDBInstanceCommand({ DBInstanceIdentifier: 'nobin-1', DBClusterIdentifier: 'nobin', Engine: 'aurora-postgresql', DBInstanceClass: 'db.r6g.large' }));
+      await expect.poll(async () => (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'nobin-1' }))).DBInstances![0].DBInstanceStatus, { timeout: 10_000 }).toBe('failed');
+      const events = (await rds.send(new DescribeEventsCommand({ SourceType: 'db-instance', SourceIdentifier: 'nobin-1' }))).Events!;
+      expect(events.some((e) => e.Message!.includes('/nonexistent/postgresql/bin'))).toBe(true);
+      // The API still answers.
+      expect((await rds.send(new DescribeDBClustersCommand({}))).DBClusters!.map((c) => c.DBClusterIdentifier)).toEqual(['nobin']);
+    } finally {
+      await emulator.close();
+    }
+  });
+
+  it('moves a cluster to another port when its port is taken, and reports the port that answers', async () => {
+    const { createServer } = await import('node:net');
+    const squatter = createServer();
+    await new Promise<void>((resolve) => squatter.listen(0, '0.0.0.0', () => resolve()));
+    const taken = (squatter.address() as { port: number }).port;
+    const emulator = await startEmulator({ port: 0, dataPlane: 'postgres', delays: fast, log: () => {} });
+    try {
+      const rds = clientFor(emulator);
+      await rds.send(new CreateDBClusterCommand({ DBClusterIdentifier: 'busy', Engine: 'aurora-postgresql', MasterUsername: 'master', MasterUserPassword: password, DatabaseName: 'app', Port: taken }));
+      await rds.send(new CreateDBInstanceCommand({ DBInstanceIdentifier: 'busy-1', DBClusterIdentifier: 'busy', Engine: 'aurora-postgresql', DBInstanceClass: 'db.r6g.large' }));
+      await waitUntilDBInstanceAvailable({ client: rds, ...wait }, { DBInstanceIdentifier: 'busy-1' });
+      const cluster = (await rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: 'busy' }))).DBClusters![0];
+      expect(cluster.Port).not.toBe(taken);
+      const client = await connect(cluster.Endpoint!, cluster.Port!);
+      expect((await client.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+      await client.end();
+    } finally {
+      await emulator.close();
+      await new Promise<void>((resolve) => squatter.close(() => resolve()));
+    }
   });
 });
 

@@ -139,3 +139,11 @@ export function run(command: string, args: string[], { env, timeoutMs, cwd }: { 
     });
   });
 }
+
+/**
+ * Endpoint host names: AWS-shaped without a data plane; with the postgres data plane, an
+ * aurora-postgresql endpoint is a loopback address that really answers.
+ */
+export function expectedHost(awsShaped: RegExp, engine: 'aurora-postgresql' | 'aurora-mysql' = 'aurora-postgresql'): RegExp {
+  return testDataPlane === 'postgres' && engine === 'aurora-postgresql' ? /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/ : awsShaped;
+}

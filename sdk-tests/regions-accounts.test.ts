@@ -10,7 +10,7 @@ import {
   ListTagsForResourceCommand,
   type RDSClient,
 } from '@aws-sdk/client-rds';
-import { baseCluster, baseInstance, caught, rdsClient, startTestEmulator, type TestEmulator } from './helpers.js';
+import { baseCluster, baseInstance, caught, expectedHost, rdsClient, startTestEmulator, type TestEmulator } from './helpers.js';
 
 let emulator: TestEmulator;
 let us: RDSClient;
@@ -42,7 +42,7 @@ describe('regions', () => {
     // The same identifier is free in another region.
     const { DBCluster } = await eu.send(new CreateDBClusterCommand(baseCluster('regional')));
     expect(DBCluster).toMatchObject({ DBClusterArn: 'arn:aws:rds:eu-west-1:000000000000:cluster:regional', AvailabilityZones: ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'] });
-    expect(DBCluster!.Endpoint).toMatch(/^regional\.cluster-[a-z0-9]{12}\.eu-west-1\.rds\.amazonaws\.com$/);
+    expect(DBCluster!.Endpoint).toMatch(expectedHost(/^regional\.cluster-[a-z0-9]{12}\.eu-west-1\.rds\.amazonaws\.com$/));
     const usCluster = (await us.send(new DescribeDBClustersCommand({ DBClusterIdentifier: 'regional' }))).DBClusters![0];
     expect(usCluster.DBClusterArn).toBe('arn:aws:rds:us-east-1:000000000000:cluster:regional');
     expect(usCluster.DbClusterResourceId).not.toBe(DBCluster!.DbClusterResourceId);

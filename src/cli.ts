@@ -1,9 +1,11 @@
 // `aurora-local start [options]`: runs the emulator until SIGINT/SIGTERM.
 import { parseArgs } from 'node:util';
-import { delayOptionNames, type Delays } from './config.js';
+import { defaultQuotas, delayOptionNames, quotaEnvName, quotaOptions, type Delays, type Quotas } from './config.js';
 import { packageVersion, startEmulator, StateFileError } from './emulator.js';
 
 const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+const quotaNames = Object.keys(quotaOptions) as (keyof Quotas)[];
 
 const usage = `aurora-local ${packageVersion}: Amazon Aurora's RDS API on this machine
 
@@ -22,10 +24,12 @@ Options for start:
                             (e.g. /usr/lib/postgresql/15/bin; env AURORA_LOCAL_POSTGRES_BIN_DIR)
   --realistic-delays        lifecycle steps take minutes, as on AWS (env AURORA_LOCAL_REALISTIC_DELAYS=1)
 ${delayOptionNames.map((n) => `  --${kebab(n).padEnd(24)}milliseconds for this lifecycle step`).join('\n')}
+${quotaNames.map((n) => `  --quota-${`${quotaOptions[n]} N`.padEnd(32)}default ${defaultQuotas[n]} (env ${quotaEnvName(n)})`).join('\n')}
 `;
 
 export async function main(argv = process.argv.slice(2)): Promise<number> {
   const delayFlags = Object.fromEntries(delayOptionNames.map((n) => [kebab(n), { type: 'string' as const }]));
+  const quotaFlags = Object.fromEntries(quotaNames.map((n) => [`quota-${quotaOptions[n]}`, { type: 'string' as const }]));
   let parsed;
   try {
     parsed = parseArgs({
@@ -41,6 +45,7 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
         ...delayFlags,
+        ...quotaFlags,
       },
     });
   } catch (error) {
@@ -67,6 +72,17 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
     }
     delays[name] = value;
   }
+  const quotas: Partial<Quotas> = {};
+  for (const name of quotaNames) {
+    const text = values[`quota-${quotaOptions[name]}` as keyof typeof values] as string | undefined;
+    if (text === undefined) continue;
+    const value = Number(text);
+    if (!Number.isInteger(value) || value < 0) {
+      console.error(`aurora-local: --quota-${quotaOptions[name]} takes a whole number ≥ 0, not "${text}"`);
+      return 2;
+    }
+    quotas[name] = value;
+  }
   const port = values.port !== undefined ? Number(values.port) : undefined;
   if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
     console.error(`aurora-local: --port takes a port number, not "${values.port}"`);
@@ -83,6 +99,7 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
       postgresBinDir: values['postgres-bin-dir'],
       realisticDelays: values['realistic-delays'],
       delays,
+      quotas,
     });
   } catch (error: any) {
     const reason = error instanceof StateFileError ? error.message : error?.code === 'EADDRINUSE' ? `port ${error.port} is already in use (try --port)` : error?.message ?? String(error);

@@ -12,6 +12,11 @@ export interface Delays {
   failoverMs: number;
   stopClusterMs: number;
   startClusterMs: number;
+  /** BacktrackDBCluster: pending for the first half, applying for the second. */
+  backtrackMs: number;
+  /** FailoverGlobalCluster / SwitchoverGlobalCluster, until the new primary takes writes. */
+  globalFailoverMs: number;
+  rebootClusterMs: number;
 }
 
 /** Short delays: the waiters see every status, tests stay fast. */
@@ -26,6 +31,9 @@ export const fastDelays: Delays = {
   failoverMs: 500,
   stopClusterMs: 1000,
   startClusterMs: 1000,
+  backtrackMs: 1000,
+  globalFailoverMs: 1000,
+  rebootClusterMs: 1000,
 };
 
 /** Roughly what AWS takes (`--realistic-delays`). */
@@ -40,6 +48,9 @@ export const realisticDelays: Delays = {
   failoverMs: 30_000,
   stopClusterMs: 120_000,
   startClusterMs: 300_000,
+  backtrackMs: 120_000,
+  globalFailoverMs: 120_000,
+  rebootClusterMs: 60_000,
 };
 
 export interface Quotas {
@@ -47,9 +58,53 @@ export interface Quotas {
   instancesPerRegion: number;
   replicasPerCluster: number;
   tagsPerResource: number;
+  manualClusterSnapshots: number;
+  customEndpointsPerCluster: number;
+  /** Per kind: DB cluster parameter groups and DB parameter groups each (AWS's default groups not counted). */
+  parameterGroups: number;
+  /** DB subnet groups besides `default`. */
+  subnetGroups: number;
 }
 
-export const defaultQuotas: Quotas = { clustersPerRegion: 40, instancesPerRegion: 40, replicasPerCluster: 15, tagsPerResource: 50 };
+export const defaultQuotas: Quotas = {
+  clustersPerRegion: 40,
+  instancesPerRegion: 40,
+  replicasPerCluster: 15,
+  tagsPerResource: 50,
+  manualClusterSnapshots: 100,
+  customEndpointsPerCluster: 5,
+  parameterGroups: 50,
+  subnetGroups: 50,
+};
+
+/** Each quota's option: `--quota-<name> N` on the command line, AURORA_LOCAL_QUOTA_<NAME> in the environment. */
+export const quotaOptions: Record<keyof Quotas, string> = {
+  clustersPerRegion: 'clusters',
+  instancesPerRegion: 'instances',
+  replicasPerCluster: 'replicas-per-cluster',
+  tagsPerResource: 'tags-per-resource',
+  manualClusterSnapshots: 'manual-cluster-snapshots',
+  customEndpointsPerCluster: 'custom-endpoints-per-cluster',
+  parameterGroups: 'parameter-groups',
+  subnetGroups: 'subnet-groups',
+};
+
+export const quotaEnvName = (name: keyof Quotas) => `AURORA_LOCAL_QUOTA_${quotaOptions[name].toUpperCase().replace(/-/g, '_')}`;
+
+/** Options win over environment variables, which win over the defaults (AWS's default quotas). */
+function resolveQuotas(options: Partial<Quotas> = {}, env: NodeJS.ProcessEnv): Quotas {
+  const quotas = { ...defaultQuotas };
+  for (const name of Object.keys(quotaOptions) as (keyof Quotas)[]) {
+    const fromEnv = env[quotaEnvName(name)];
+    if (fromEnv !== undefined && fromEnv !== '') {
+      const value = Number(fromEnv);
+      if (!Number.isInteger(value) || value < 0) throw new Error(`${quotaEnvName(name)} must be a whole number ≥ 0, not "${fromEnv}"`);
+      quotas[name] = value;
+    }
+    if (options[name] !== undefined) quotas[name] = options[name];
+  }
+  return quotas;
+}
 
 export type DataPlaneMode = 'none' | 'postgres';
 
@@ -91,6 +146,9 @@ const delayEnv: Record<keyof Delays, string> = {
   failoverMs: 'AURORA_LOCAL_FAILOVER_MS',
   stopClusterMs: 'AURORA_LOCAL_STOP_CLUSTER_MS',
   startClusterMs: 'AURORA_LOCAL_START_CLUSTER_MS',
+  backtrackMs: 'AURORA_LOCAL_BACKTRACK_MS',
+  globalFailoverMs: 'AURORA_LOCAL_GLOBAL_FAILOVER_MS',
+  rebootClusterMs: 'AURORA_LOCAL_REBOOT_CLUSTER_MS',
 };
 
 export const delayOptionNames = Object.keys(delayEnv) as (keyof Delays)[];
@@ -117,7 +175,7 @@ export function resolveConfig(options: EmulatorOptions = {}, env: NodeJS.Process
     host: options.host ?? env.AURORA_LOCAL_HOST ?? '127.0.0.1',
     dataDir: options.dataDir ?? (env.AURORA_LOCAL_DATA_DIR || undefined),
     delays,
-    quotas: { ...defaultQuotas, ...options.quotas },
+    quotas: resolveQuotas(options.quotas, env),
     dataPlane,
     postgresBinDir: options.postgresBinDir ?? (env.AURORA_LOCAL_POSTGRES_BIN_DIR || undefined),
     maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,

@@ -8,6 +8,7 @@ import type { DataPlane, InstanceExitListener } from '../data-plane/index.js';
 import type { EmulatorConfig } from '../config.js';
 import type { OperationContext } from './context.js';
 import { startFailover } from './failover.js';
+import { customEndpointSpec } from './customEndpoints.js';
 import type { Lifecycle } from './lifecycle.js';
 import { clusterMembers } from './presenters.js';
 import type { Store } from './store.js';
@@ -40,6 +41,10 @@ export async function restoreDataPlane(store: Store, dataPlane: DataPlane, log: 
         );
         member.endpointAddress = placement.host;
         member.port = placement.port;
+      }
+      for (const endpoint of Object.values(partition.clusterEndpoints)) {
+        if (endpoint.clusterId !== cluster.id || endpoint.status === 'deleting') continue;
+        endpoint.host = await dataPlane.attachCustomEndpoint(clusterSpec(partition, cluster), customEndpointSpec(endpoint), endpoint.host);
       }
       if (!['available', 'modifying', 'backing-up', 'failing-over', 'resetting-master-credentials', 'renaming'].includes(cluster.status)) continue;
       for (const member of members) {

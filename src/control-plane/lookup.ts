@@ -2,6 +2,8 @@
 // and AWS's not-found errors when they are absent.
 import { fault, invalidParameterValue } from '../protocol/errors.js';
 import { parseArn } from './naming.js';
+import { requireParameterGroup } from './parameterGroups.js';
+import { requireSubnetGroup } from './subnetGroups.js';
 import type { ClusterRecord, InstanceRecord, Partition } from './records.js';
 
 function idFromIdOrArn(partition: Partition, value: string, resourceType: string): string | undefined {
@@ -55,6 +57,11 @@ export function requireTaggable(partition: Partition, resourceName: string): { t
       if (!snapshot) throw fault('DBClusterSnapshotNotFoundFault', `DBClusterSnapshot not found: ${arn.resourceId}`);
       return snapshot;
     }
+    case 'pg':
+    case 'cluster-pg':
+      return requireParameterGroup(partition, arn.resourceType === 'pg' ? 'instance' : 'cluster', resourceName); // takes this region's ARNs only
+    case 'subgrp':
+      return requireSubnetGroup(partition, foreign ? resourceName : arn.resourceId);
     default:
       throw invalidParameterValue(`Invalid resource name:  ${resourceName}`);
   }

@@ -40,6 +40,10 @@ export const clusterEndpointHost = (id: string, account: string, region: string)
   `${id}.cluster-${endpointSuffix(account, region)}.${region}.rds.amazonaws.com`;
 export const readerEndpointHost = (id: string, account: string, region: string) =>
   `${id}.cluster-ro-${endpointSuffix(account, region)}.${region}.rds.amazonaws.com`;
+export const customEndpointHost = (id: string, account: string, region: string) =>
+  `${id}.cluster-custom-${endpointSuffix(account, region)}.${region}.rds.amazonaws.com`;
+export const clusterEndpointArn = (region: string, account: string, id: string) => `arn:aws:rds:${region}:${account}:cluster-endpoint:${id}`;
+export const newClusterEndpointResourceId = () => `cluster-endpoint-${randomUpper(26).toLowerCase()}`;
 export const instanceEndpointHost = (id: string, account: string, region: string) =>
   `${id}.${endpointSuffix(account, region)}.${region}.rds.amazonaws.com`;
 

@@ -3,6 +3,9 @@
 import type { ClusterRecord, InstanceRecord, Partition } from './records.js';
 import { hostedZoneFor } from './naming.js';
 import { defaultOptionGroupName, engineInfo } from './engines.js';
+import { earliestBacktrackTime } from './backtrack.js';
+import { parameterApplyStatus } from './parameterGroups.js';
+import { instanceSubnetGroup } from './subnetGroups.js';
 
 export function clusterMembers(partition: Partition, clusterId: string): InstanceRecord[] {
   return Object.values(partition.instances)
@@ -61,7 +64,7 @@ export function presentCluster(partition: Partition, cluster: ClusterRecord) {
     EarliestRestorableTime: cluster.status === 'creating' ? undefined : restorableWindow(partition, cluster).earliest,
     Endpoint: cluster.endpoint,
     ReaderEndpoint: cluster.readerEndpoint,
-    CustomEndpoints: [],
+    CustomEndpoints: Object.values(partition.clusterEndpoints ?? {}).filter((e) => e.clusterId === cluster.id).map((e) => e.host),
     MultiAZ: members.length > 1 && new Set(members.map((m) => m.availabilityZone)).size > 1,
     Engine: cluster.engine,
     EngineVersion: cluster.engineVersion,
@@ -75,7 +78,7 @@ export function presentCluster(partition: Partition, cluster: ClusterRecord) {
     DBClusterMembers: members.map((m) => ({
       DBInstanceIdentifier: m.id,
       IsClusterWriter: m.isWriter,
-      DBClusterParameterGroupStatus: 'in-sync',
+      DBClusterParameterGroupStatus: parameterApplyStatus(m.clusterParameterApply, m.status),
       PromotionTier: m.promotionTier,
     })),
     VpcSecurityGroups: cluster.vpcSecurityGroupIds.map((id) => ({ VpcSecurityGroupId: id, Status: 'active' })),
@@ -84,18 +87,20 @@ export function presentCluster(partition: Partition, cluster: ClusterRecord) {
     KmsKeyId: cluster.kmsKeyId,
     DbClusterResourceId: cluster.resourceId,
     DBClusterArn: cluster.arn,
-    AssociatedRoles: [],
+    AssociatedRoles: (cluster.associatedRoles ?? []).map((r) => ({ RoleArn: r.roleArn, Status: r.status, FeatureName: r.featureName })),
     IAMDatabaseAuthenticationEnabled: cluster.iamDatabaseAuthenticationEnabled,
     CloneGroupId: cluster.cloneGroupId,
     ClusterCreateTime: new Date(created),
-    EarliestBacktrackTime: cluster.backtrackWindow ? new Date(created) : undefined,
+    EarliestBacktrackTime: earliestBacktrackTime(cluster, now),
     BacktrackWindow: cluster.backtrackWindow,
+    // No data plane counts change records yet: 0 while Backtrack is on.
     BacktrackConsumedChangeRecords: cluster.backtrackWindow ? 0 : undefined,
     EnabledCloudwatchLogsExports: cluster.enabledCloudwatchLogsExports.length ? cluster.enabledCloudwatchLogsExports : undefined,
     PendingModifiedValues: pendingValues(cluster.pending),
     EngineMode: cluster.engineMode,
     // "StorageType isn't returned when you set it to aurora" (RDS API reference).
     StorageType: cluster.storageType === 'aurora' ? undefined : cluster.storageType,
+    IOOptimizedNextAllowedModificationTime: cluster.ioOptimizedNextAllowedAt ? new Date(cluster.ioOptimizedNextAllowedAt) : undefined,
     PubliclyAccessible: cluster.publiclyAccessible,
     AutoMinorVersionUpgrade: cluster.autoMinorVersionUpgrade,
     DeletionProtection: cluster.deletionProtection,
@@ -106,6 +111,8 @@ export function presentCluster(partition: Partition, cluster: ClusterRecord) {
     DomainMemberships: [],
     TagList: cluster.tags,
     GlobalClusterIdentifier: cluster.globalClusterIdentifier,
+    GlobalWriteForwardingStatus: cluster.globalRole === 'secondary' ? (cluster.globalWriteForwarding ? 'enabled' : 'disabled') : undefined,
+    GlobalWriteForwardingRequested: cluster.globalRole === 'secondary' ? cluster.globalWriteForwarding ?? false : undefined,
     NetworkType: cluster.networkType,
     ServerlessV2ScalingConfiguration: cluster.serverlessV2,
     PerformanceInsightsEnabled: false,
@@ -132,9 +139,9 @@ export function presentInstance(partition: Partition, instance: InstanceRecord) 
     BackupRetentionPeriod: cluster?.backupRetentionPeriod,
     DBSecurityGroups: [],
     VpcSecurityGroups: (cluster?.vpcSecurityGroupIds ?? []).map((id) => ({ VpcSecurityGroupId: id, Status: 'active' })),
-    DBParameterGroups: [{ DBParameterGroupName: instance.dbParameterGroupName, ParameterApplyStatus: 'in-sync' }],
+    DBParameterGroups: [{ DBParameterGroupName: instance.dbParameterGroupName, ParameterApplyStatus: parameterApplyStatus(instance.parameterApply, instance.status) }],
     AvailabilityZone: instance.availabilityZone,
-    DBSubnetGroup: defaultSubnetGroup(partition),
+    DBSubnetGroup: instanceSubnetGroup(partition, cluster?.dbSubnetGroupName),
     PreferredMaintenanceWindow: instance.preferredMaintenanceWindow,
     PendingModifiedValues: instance.pending,
     MultiAZ: false,

@@ -55,6 +55,44 @@ export interface ClusterRecord {
   /** The instance a failover in progress promotes. */
   failoverTarget?: string;
   stoppedAt?: string;
+  /** Created (or restored) with BacktrackWindow > 0: Backtrack can't be turned on later. Absent: judged by backtrackWindow. */
+  backtrackSupported?: boolean;
+  /** Since when change records are kept (creation, or Backtrack re-enabled after a window of 0). */
+  backtrackSince?: string;
+  backtracks?: BacktrackRecord[];
+  /** Role in its global database (globalClusterIdentifier): a secondary has no writer. */
+  globalRole?: 'primary' | 'secondary';
+  globalWriteForwarding?: boolean;
+  associatedRoles?: { roleArn: string; featureName?: string; status: string }[];
+  /** Switching to aurora-iopt1 is allowed once in 30 days. */
+  ioOptimizedNextAllowedAt?: string;
+}
+
+/** One BacktrackDBCluster request (DescribeDBClusterBacktracks). */
+export interface BacktrackRecord {
+  id: string; // UUID
+  backtrackTo: string;
+  backtrackedFrom: string;
+  requestedAt: string;
+  status: 'pending' | 'applying' | 'completed' | 'failed';
+}
+
+/** An Aurora global database: per account, no region (its ARN has none). */
+export interface GlobalClusterRecord {
+  id: string; // stored lowercase
+  arn: string;
+  resourceId: string;
+  engine: Engine;
+  engineVersion: string;
+  engineLifecycleSupport: string;
+  databaseName?: string;
+  storageEncrypted: boolean;
+  deletionProtection: boolean;
+  status: string;
+  createdAt: string;
+  /** A switchover or failover in progress (FailoverState). */
+  failover?: { status: string; fromArn: string; toArn: string; dataLossAllowed: boolean };
+  tags: Tag[];
 }
 
 export interface InstanceRecord {
@@ -87,12 +125,15 @@ export interface InstanceRecord {
   pending: Record<string, unknown>;
   /** Why the data plane could not run this instance, when status is failed. */
   failureReason?: string;
+  /** A changed static (or pending-reboot) parameter of the cluster's / the instance's parameter group waits for a reboot ('applying' once rebooted). */
+  clusterParameterApply?: 'pending-reboot' | 'applying';
+  parameterApply?: 'pending-reboot' | 'applying';
 }
 
 export interface EventRecord {
   id: number;
   sourceIdentifier: string;
-  sourceType: 'db-cluster' | 'db-instance' | 'db-cluster-snapshot';
+  sourceType: 'db-cluster' | 'db-instance' | 'db-cluster-snapshot' | 'db-parameter-group';
   sourceArn: string;
   message: string;
   categories: string[];
@@ -129,6 +170,40 @@ export interface ClusterSnapshotRecord {
   restoreAccounts: string[];
 }
 
+export interface CustomEndpointRecord {
+  id: string; // stored lowercase, unique in the region
+  arn: string;
+  resourceId: string;
+  clusterId: string;
+  customType: 'READER' | 'ANY';
+  /** Members by instance resource id (robust to renames). */
+  staticMembers: string[];
+  excludedMembers: string[];
+  status: string;
+  host: string;
+  tags: Tag[];
+}
+
+/** A DB cluster or DB parameter group; `default.<family>` groups are AWS's (parameterGroups.ts). */
+export interface ParameterGroupRecord {
+  name: string; // stored lowercase
+  arn: string;
+  family: string;
+  description: string;
+  /** Values set by ModifyDB(Cluster)ParameterGroup, by parameter name; the rest are engine defaults. */
+  parameters: Record<string, { value: string; applyMethod: 'immediate' | 'pending-reboot' }>;
+  tags: Tag[];
+}
+
+export interface SubnetGroupRecord {
+  name: string; // stored lowercase
+  arn: string;
+  description: string;
+  vpcId: string;
+  subnetIds: string[];
+  tags: Tag[];
+}
+
 /** A status change due at a moment: persisted so that it completes after a restart. */
 export interface Transition {
   id: number;
@@ -143,6 +218,14 @@ export interface Partition {
   clusters: Record<string, ClusterRecord>;
   instances: Record<string, InstanceRecord>;
   clusterSnapshots: Record<string, ClusterSnapshotRecord>;
+  clusterEndpoints: Record<string, CustomEndpointRecord>;
+  /** Only in the account's region-less partition (see globalClusters.ts). */
+  globalClusters: Record<string, GlobalClusterRecord>;
+  clusterParameterGroups: Record<string, ParameterGroupRecord>;
+  dbParameterGroups: Record<string, ParameterGroupRecord>;
+  subnetGroups: Record<string, SubnetGroupRecord>;
+  /** Subnet id → Availability Zone, fixed the first time a subnet is named (subnetGroups.ts). */
+  subnets: Record<string, string>;
   events: EventRecord[];
   transitions: Transition[];
 }

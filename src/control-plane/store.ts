@@ -75,11 +75,17 @@ export class Store {
     const key = `${account}/${region}`;
     let partition = this.db.data.partitions[key];
     if (!partition) {
-      partition = { account, region, clusters: {}, instances: {}, clusterSnapshots: {}, events: [], transitions: [] };
+      partition = { account, region, clusters: {}, instances: {}, clusterSnapshots: {}, clusterEndpoints: {}, globalClusters: {}, clusterParameterGroups: {}, dbParameterGroups: {}, subnetGroups: {}, subnets: {}, events: [], transitions: [] };
       this.db.data.partitions[key] = partition;
     }
     // Older state files may miss newer collections.
     partition.clusterSnapshots ??= {};
+    partition.clusterEndpoints ??= {};
+    partition.globalClusters ??= {};
+    partition.clusterParameterGroups ??= {};
+    partition.dbParameterGroups ??= {};
+    partition.subnetGroups ??= {};
+    partition.subnets ??= {};
     return partition;
   }
 

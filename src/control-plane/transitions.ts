@@ -4,6 +4,8 @@
 import type { DataPlane, ClusterSpec, InstanceSpec } from '../data-plane/index.js';
 import { recordEvent } from './events.js';
 import { snapshotTransitions } from './snapshots.js';
+import { customEndpointTransitions } from './customEndpoints.js';
+import { clusterFeatureTransitions } from './clusterFeatureTransitions.js';
 import type { TransitionHandler } from './lifecycle.js';
 import { clusterMembers } from './presenters.js';
 import { choosePromotionTarget } from './promotion.js';
@@ -20,6 +22,7 @@ export const clusterSpec = (partition: Partition, cluster: ClusterRecord): Clust
   masterUserPassword: cluster.masterUserPassword,
   databaseName: cluster.databaseName,
   restoreFromSnapshot: cluster.restoreFromSnapshot,
+  globalSecondary: cluster.globalRole === 'secondary',
 });
 
 export const instanceSpec = (partition: Partition, instance: InstanceRecord): InstanceSpec => ({
@@ -52,6 +55,8 @@ export type Schedule = (partition: Partition, kind: string, resourceId: string, 
 export function transitionHandlers(dataPlane: DataPlane, schedule: Schedule): Record<string, TransitionHandler> {
   const handlers: Record<string, TransitionHandler> = {
     ...snapshotTransitions(dataPlane, schedule),
+    ...customEndpointTransitions,
+    ...clusterFeatureTransitions(dataPlane),
     'cluster-available': (partition, t) => {
       const cluster = partition.clusters[t.resourceId];
       if (!cluster || cluster.status !== 'creating') return;
@@ -215,6 +220,7 @@ export function transitionHandlers(dataPlane: DataPlane, schedule: Schedule): Re
       // A point-in-time copy that seeded this cluster is no one else's.
       if (cluster.restoreFromSnapshot?.startsWith('pitr-')) await dataPlane.deleteSnapshot(cluster.restoreFromSnapshot).catch(() => {});
       delete partition.clusters[cluster.id];
+      for (const endpoint of Object.values(partition.clusterEndpoints)) if (endpoint.clusterId === cluster.id) delete partition.clusterEndpoints[endpoint.id];
       clusterEvent(partition, cluster, 'DB cluster deleted', ['deletion'], 'RDS-EVENT-0171');
     },
   };

@@ -15,6 +15,8 @@ export interface ClusterSpec {
   databaseName?: string;
   /** The snapshot a restored cluster's first writer starts from. */
   restoreFromSnapshot?: string;
+  /** A secondary cluster of a global database: it has no writer of its own. */
+  globalSecondary?: boolean;
 }
 
 export interface InstanceSpec {
@@ -32,6 +34,14 @@ export interface ClusterEndpoints {
   writerHost: string;
   readerHost: string;
   port: number;
+}
+
+/** A custom endpoint's membership; instances are named by their resource ids. */
+export interface CustomEndpointSpec {
+  key: string; // stable: the endpoint's resource id
+  type: 'READER' | 'ANY';
+  staticMembers: string[];
+  excludedMembers: string[];
 }
 
 export interface InstancePlacement {
@@ -53,7 +63,7 @@ export interface ReplicaLagReport {
 
 export interface DataPlaneView {
   instances: { instanceId: string; role: 'writer' | 'replica'; running: boolean; pid?: number; host: string; port: number; dataDir?: string }[];
-  endpoints: { writer?: string[]; reader?: string[] };
+  endpoints: { writer?: string[]; reader?: string[]; custom?: Record<string, string[] | undefined> };
 }
 
 /** Told to the control plane when a server stops without being asked to (a crash, kill -9). */
@@ -63,6 +73,9 @@ export interface DataPlane {
   readonly mode: string;
   /** Opens the cluster's endpoints; `requested` are the values on record (kept when possible). */
   attachCluster(cluster: ClusterSpec, requested: ClusterEndpoints): Promise<ClusterEndpoints>;
+  /** Opens (or re-points) a custom endpoint on the cluster's port; returns its host. */
+  attachCustomEndpoint(cluster: ClusterSpec, endpoint: CustomEndpointSpec, requestedHost: string): Promise<string>;
+  detachCustomEndpoint(cluster: ClusterSpec, key: string): Promise<void>;
   /** Chooses where an instance's endpoint listens; `requested` are the values on record. */
   placeInstance(spec: Omit<InstanceSpec, 'host' | 'port'>, requested: InstancePlacement): Promise<InstancePlacement>;
   /** Makes the instance's server run (creating its data when it has none); resolves once it accepts connections. */
@@ -95,6 +108,10 @@ export class NoDataPlane implements DataPlane {
   async attachCluster(_cluster: ClusterSpec, requested: ClusterEndpoints) {
     return requested;
   }
+  async attachCustomEndpoint(_cluster: ClusterSpec, _endpoint: CustomEndpointSpec, requestedHost: string) {
+    return requestedHost;
+  }
+  async detachCustomEndpoint(): Promise<void> {}
   async placeInstance(_spec: unknown, requested: InstancePlacement) {
     return requested;
   }

@@ -11,7 +11,9 @@
 //   running replica to have written a commit's WAL before acknowledging it
 //   (synchronous_commit = remote_write over all of them), so a promoted replica holds every
 //   acknowledged commit even when the writer was killed.
-// aurora-mysql clusters are not served here: they stay metadata-only, like `--data-plane none`.
+// aurora-mysql clusters, and the secondary clusters of global databases (cross-region
+// replication is not built yet), are not served here: they stay metadata-only, like
+// `--data-plane none`.
 import fs from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -23,6 +25,7 @@ import { LoopbackAllocator, loopbackRangeUsable, portIsFree } from './endpoints/
 import type {
   ClusterEndpoints,
   ClusterSpec,
+  CustomEndpointSpec,
   DataPlane,
   DataPlaneView,
   InstanceExitListener,
@@ -57,6 +60,7 @@ interface ClusterRuntime {
   endpoints: ClusterEndpoints;
   writerProxy: EndpointProxy;
   readerProxy?: EndpointProxy; // absent where writer and reader share 127.0.0.1 (no 127/8 range)
+  customEndpoints: Map<string, { spec: CustomEndpointSpec; host: string; proxy: EndpointProxy }>;
   instances: Map<string, InstanceRuntime>; // by instance resource id
   /** Serialises the cluster's operations: a failover and a reboot must not interleave. */
   queue: Promise<unknown>;
@@ -145,25 +149,43 @@ export class PostgresDataPlane implements DataPlane {
   // ---- endpoints ----
 
   async attachCluster(spec: ClusterSpec, requested: ClusterEndpoints): Promise<ClusterEndpoints> {
-    if (spec.engine !== 'aurora-postgresql') return requested;
+    if (spec.engine !== 'aurora-postgresql' || spec.globalSecondary) return requested;
     const existing = this.clusters.get(spec.resourceId);
     if (existing) {
       existing.spec = spec;
       return existing.endpoints;
     }
-    const writerHost = this.claimAddress(requested.writerHost);
-    const readerHost = this.claimAddress(requested.readerHost);
-    const writerProxy = new EndpointProxy(`${spec.clusterId} writer`);
-    const readerProxy = writerHost === readerHost ? undefined : new EndpointProxy(`${spec.clusterId} reader`);
-    const port = await this.listenOnOnePort(
-      [
-        [writerProxy, writerHost],
-        ...(readerProxy ? ([[readerProxy, readerHost]] as [EndpointProxy, string][]) : []),
-      ],
+    // Keep the port asked for: another process (a second emulator) may hold it on some
+    // addresses, so try fresh addresses first; only a port held everywhere (a wildcard
+    // listener, such as a local PostgreSQL on *:5432) moves the cluster to another port.
+    let writerHost = this.claimAddress(requested.writerHost);
+    let readerHost = this.claimAddress(requested.readerHost);
+    let writerProxy = new EndpointProxy(`${spec.clusterId} writer`);
+    let readerProxy = writerHost === readerHost ? undefined : new EndpointProxy(`${spec.clusterId} reader`);
+    let port: number | undefined;
+    for (let attempt = 0; attempt < 8 && port === undefined; attempt++) {
+      try {
+        port = await this.listenOnOnePort(
+          [[writerProxy, writerHost], ...(readerProxy ? ([[readerProxy, readerHost]] as [EndpointProxy, string][]) : [])],
+          requested.port,
+          requested.port,
+        );
+      } catch (error: any) {
+        if (error?.code !== 'EADDRINUSE' || writerHost === '127.0.0.1') break;
+        // These addresses stay reserved: someone else holds the port there.
+        writerHost = this.addresses.allocate();
+        readerHost = this.addresses.allocate();
+        writerProxy = new EndpointProxy(`${spec.clusterId} writer`);
+        readerProxy = new EndpointProxy(`${spec.clusterId} reader`);
+      }
+    }
+    port ??= await this.listenOnOnePort(
+      [[writerProxy, writerHost], ...(readerProxy ? ([[readerProxy, readerHost]] as [EndpointProxy, string][]) : [])],
       requested.port,
+      Math.min(65535, requested.port + 200),
     );
     const endpoints = { writerHost, readerHost, port };
-    this.clusters.set(spec.resourceId, { spec, endpoints, writerProxy, readerProxy, instances: new Map(), queue: Promise.resolve(), lagSamples: new Map(), lastLag: [] });
+    this.clusters.set(spec.resourceId, { spec, endpoints, writerProxy, readerProxy, instances: new Map(), customEndpoints: new Map(), queue: Promise.resolve(), lagSamples: new Map(), lastLag: [] });
     return endpoints;
   }
 
@@ -175,16 +197,15 @@ export class PostgresDataPlane implements DataPlane {
       existing.instanceId = spec.instanceId;
       return { host: existing.host, port: existing.port };
     }
-    const host = this.claimAddress(requested.host);
+    // The cluster's port on the instance's own address: a fresh address where another process
+    // holds it, another port only where it is held everywhere (or on the shared 127.0.0.1).
+    let host = this.claimAddress(requested.host);
+    for (let attempt = 0; attempt < 8 && host !== '127.0.0.1' && !(await portIsFree(host, requested.port)); attempt++) {
+      host = this.addresses.allocate();
+    }
     let port = requested.port;
-    // The cluster's port on the instance's own address; another where it is taken (a local
-    // PostgreSQL on *:5432, or the shared 127.0.0.1 of the fallback).
-    for (let candidate = requested.port; ; candidate++) {
-      if (candidate > 65535) throw new Error(`no free port on ${host} from ${requested.port}`);
-      if (await portIsFree(host, candidate)) {
-        port = candidate;
-        break;
-      }
+    while (!(await portIsFree(host, port))) {
+      if (++port > 65535) throw new Error(`no free port on ${host} from ${requested.port}`);
     }
     cluster.instances.set(spec.resourceId, {
       instanceId: spec.instanceId,
@@ -199,6 +220,43 @@ export class PostgresDataPlane implements DataPlane {
     return { host, port };
   }
 
+  attachCustomEndpoint(spec: ClusterSpec, endpoint: CustomEndpointSpec, requestedHost: string): Promise<string> {
+    return this.inCluster(spec, async (cluster) => {
+      const existing = cluster.customEndpoints.get(endpoint.key);
+      if (existing) {
+        existing.spec = endpoint;
+        await this.refresh(cluster);
+        return existing.host;
+      }
+      // Same port as the cluster's other endpoints, on an address of its own.
+      for (let attempt = 0; attempt < 20; attempt++) {
+        const host = this.claimAddress(attempt === 0 ? requestedHost : 'new');
+        const proxy = new EndpointProxy(`${spec.clusterId} custom ${endpoint.key}`);
+        try {
+          await proxy.listen(host, cluster.endpoints.port);
+        } catch (error: any) {
+          this.addresses.release(host);
+          if (error?.code === 'EADDRINUSE' && host !== '127.0.0.1') continue;
+          throw error;
+        }
+        cluster.customEndpoints.set(endpoint.key, { spec: endpoint, host, proxy });
+        await this.refresh(cluster);
+        return host;
+      }
+      throw new Error(`no loopback address is free on port ${cluster.endpoints.port} for custom endpoint ${endpoint.key}`);
+    });
+  }
+
+  detachCustomEndpoint(spec: ClusterSpec, key: string): Promise<void> {
+    return this.inCluster(spec, async (cluster) => {
+      const endpoint = cluster.customEndpoints.get(key);
+      if (!endpoint) return;
+      cluster.customEndpoints.delete(key);
+      await endpoint.proxy.close();
+      this.addresses.release(endpoint.host);
+    });
+  }
+
   /** Keeps an address on record (after a restart), or hands out a new one for a host name. */
   private claimAddress(requested: string): string {
     if (isLoopbackAddress(requested) && requested !== '127.0.0.1') {
@@ -208,9 +266,10 @@ export class PostgresDataPlane implements DataPlane {
     return this.addresses.allocate();
   }
 
-  /** Listens with every proxy on one port: the one asked for when free everywhere, else the next. */
-  private async listenOnOnePort(proxies: [EndpointProxy, string][], preferred: number): Promise<number> {
-    for (let port = preferred; port <= Math.min(65535, preferred + 200); port++) {
+  /** Listens with every proxy on one port, the first of `from`…`to` free on all their addresses. */
+  private async listenOnOnePort(proxies: [EndpointProxy, string][], from: number, to: number): Promise<number> {
+    let lastError: unknown;
+    for (let port = from; port <= to; port++) {
       const bound: EndpointProxy[] = [];
       try {
         for (const [proxy, host] of proxies) {
@@ -221,9 +280,10 @@ export class PostgresDataPlane implements DataPlane {
       } catch (error: any) {
         await Promise.all(bound.map((proxy) => proxy.close()));
         if (!['EADDRINUSE', 'EACCES'].includes(error?.code)) throw error;
+        lastError = error;
       }
     }
-    throw new Error(`no free port for the endpoints of this cluster from ${preferred}`);
+    throw lastError ?? new Error(`no free port for the endpoints of this cluster from ${from}`);
   }
 
   // ---- servers ----
@@ -312,6 +372,13 @@ export class PostgresDataPlane implements DataPlane {
     cluster.writerProxy.setBackends(writer ? [backend(writer)] : []);
     // Sessions on a reader stay where they are when the set changes (a server that stops closes its own).
     cluster.readerProxy?.setBackends(replicas.length ? replicas.map(backend) : writer ? [backend(writer)] : [], { dropRemoved: false });
+    // Custom endpoints: their members that run now; a READER endpoint never routes to the writer.
+    for (const { spec, proxy } of cluster.customEndpoints.values()) {
+      const members = running.filter((i) =>
+        spec.staticMembers.length ? spec.staticMembers.includes(i.resourceId) : !spec.excludedMembers.includes(i.resourceId),
+      );
+      proxy.setBackends(members.filter((i) => spec.type === 'ANY' || !i.isWriter).map(backend), { dropRemoved: false });
+    }
     if (writer?.server) {
       const names = replicas.map((r) => r.slotName);
       const setting = names.length ? `ANY ${names.length} (${names.map((n) => `"${n}"`).join(', ')})` : '';
@@ -373,6 +440,10 @@ export class PostgresDataPlane implements DataPlane {
       for (const instance of cluster.instances.values()) await this.stopServer(cluster, instance.resourceId);
       await cluster.writerProxy.close();
       await cluster.readerProxy?.close();
+      for (const custom of cluster.customEndpoints.values()) {
+        await custom.proxy.close();
+        this.addresses.release(custom.host);
+      }
       for (const instance of cluster.instances.values()) this.addresses.release(instance.host);
       this.addresses.release(cluster.endpoints.writerHost);
       this.addresses.release(cluster.endpoints.readerHost);
@@ -522,6 +593,7 @@ export class PostgresDataPlane implements DataPlane {
     if (!cluster) return { instances: [], endpoints: {} };
     const names = new Map([...cluster.instances.values()].map((i) => [i.resourceId, i.instanceId]));
     const targets = (proxy?: EndpointProxy) => proxy?.currentBackends().map((b) => names.get(b.id) ?? b.id);
+    const custom = Object.fromEntries([...cluster.customEndpoints.entries()].map(([key, c]) => [key, targets(c.proxy)]));
     return {
       instances: [...cluster.instances.values()].map((i) => ({
         instanceId: i.instanceId,
@@ -532,7 +604,7 @@ export class PostgresDataPlane implements DataPlane {
         port: i.port,
         dataDir: i.dataDir,
       })),
-      endpoints: { writer: targets(cluster.writerProxy), reader: targets(cluster.readerProxy ?? cluster.writerProxy) },
+      endpoints: { writer: targets(cluster.writerProxy), reader: targets(cluster.readerProxy ?? cluster.writerProxy), custom },
     };
   }
 
@@ -557,6 +629,7 @@ export class PostgresDataPlane implements DataPlane {
       }
       await cluster.writerProxy.close();
       await cluster.readerProxy?.close();
+      for (const custom of cluster.customEndpoints.values()) await custom.proxy.close();
     }
     this.clusters.clear();
     if (this.ephemeral) await fs.rm(this.dataRoot, { recursive: true, force: true });

@@ -1,18 +1,24 @@
 import { fault, invalidParameterCombination, invalidParameterValue } from '../protocol/errors.js';
 import { checkDatabaseName, checkIdentifier, checkMasterPassword, checkMasterUsername, checkRange } from '../control-plane/checks.js';
 import { checkEngine, defaultParameterGroupName, engineInfo, resolveEngineVersion } from '../control-plane/engines.js';
-import { availabilityZonesOf, clusterArn, clusterEndpointHost, newClusterResourceId, readerEndpointHost } from '../control-plane/naming.js';
+import { clusterArn, clusterEndpointHost, newClusterResourceId, readerEndpointHost } from '../control-plane/naming.js';
 import { presentCluster } from '../control-plane/presenters.js';
 import { mergeTags } from '../control-plane/tags.js';
 import type { ClusterRecord } from '../control-plane/records.js';
 import { clusterSpec } from '../control-plane/transitions.js';
+import { globalMembershipFor } from '../control-plane/globalClusters.js';
+import { serverlessV2Configuration } from '../control-plane/serverlessV2.js';
+import { requireGroupFor } from '../control-plane/parameterGroups.js';
+import { requireSubnetGroup, subnetGroupZones } from '../control-plane/subnetGroups.js';
 import type { OperationHandler } from '../control-plane/context.js';
 
 export const CreateDBCluster: OperationHandler = async (input, ctx) => {
   const { partition, config } = ctx;
   const id = checkIdentifier('DBClusterIdentifier', input.DBClusterIdentifier);
   const engine = checkEngine(input.Engine);
-  const engineVersion = resolveEngineVersion(engine, input.EngineVersion);
+  // A member of a global database joins as its primary (the first) or as a secondary.
+  const global = input.GlobalClusterIdentifier !== undefined ? globalMembershipFor(ctx, input, engine, (v) => resolveEngineVersion(engine, v)) : undefined;
+  const engineVersion = global?.engineVersion ?? resolveEngineVersion(engine, input.EngineVersion);
   const info = engineInfo(engine);
 
   if (input.BacktrackWindow !== undefined) {
@@ -24,7 +30,9 @@ export const CreateDBCluster: OperationHandler = async (input, ctx) => {
   checkRange('Port', input.Port, 1150, 65535);
   checkRange('BackupRetentionPeriod', input.BackupRetentionPeriod, 1, 35);
   const managed = input.ManageMasterUserPassword === true;
-  const secondary = Boolean(input.GlobalClusterIdentifier || input.ReplicationSourceIdentifier);
+  const secondary = Boolean(global?.role === 'secondary' || input.ReplicationSourceIdentifier);
+  // Aurora global databases don't support Backtrack (Aurora User Guide); the wording is ours.
+  if (global && (input.BacktrackWindow ?? 0) > 0) throw invalidParameterCombination('Backtrack is not supported for DB clusters in an Aurora global database.');
   if (!secondary) {
     if (!input.MasterUsername) throw invalidParameterValue('The parameter MasterUsername must be provided and must not be blank.');
     if (!managed && !input.MasterUserPassword) throw invalidParameterValue('The parameter MasterUserPassword must be provided and must not be blank.');
@@ -38,7 +46,13 @@ export const CreateDBCluster: OperationHandler = async (input, ctx) => {
   if (input.StorageType !== undefined && !['aurora', 'aurora-iopt1'].includes(input.StorageType)) {
     throw fault('StorageTypeNotSupportedFault', `Invalid storage type for DB engine ${engine}: ${input.StorageType}`);
   }
-  const zones: string[] = input.AvailabilityZones?.length ? input.AvailabilityZones : availabilityZonesOf(ctx.region);
+  // The groups named must exist; the cluster parameter group must be of the version's family.
+  const subnetGroup = requireSubnetGroup(partition, input.DBSubnetGroupName ?? 'default');
+  const parameterGroup =
+    input.DBClusterParameterGroupName !== undefined
+      ? requireGroupFor(partition, 'cluster', input.DBClusterParameterGroupName, engine, engineVersion, 'DBClusterParameterGroupNotFoundFault')
+      : undefined;
+  const zones: string[] = input.AvailabilityZones?.length ? input.AvailabilityZones : subnetGroupZones(partition, subnetGroup).slice(0, 3);
   if (zones.length > 3) throw invalidParameterValue('Invalid value for AvailabilityZones. At most 3 Availability Zones can be specified.');
   for (const zone of zones) {
     if (!zone.startsWith(ctx.region) || !/^[a-z]$/.test(zone.slice(ctx.region.length))) {
@@ -61,9 +75,9 @@ export const CreateDBCluster: OperationHandler = async (input, ctx) => {
     engineMode: input.EngineMode ?? 'provisioned',
     status: 'creating',
     port: input.Port ?? info.defaultPort,
-    masterUsername: input.MasterUsername,
-    masterUserPassword: input.MasterUserPassword,
-    databaseName: input.DatabaseName,
+    masterUsername: input.MasterUsername ?? global?.masterUsername,
+    masterUserPassword: input.MasterUserPassword ?? global?.masterUserPassword,
+    databaseName: input.DatabaseName ?? global?.databaseName,
     characterSetName: input.CharacterSetName,
     createdAt: now,
     availabilityZones: [...zones].sort(),
@@ -71,21 +85,24 @@ export const CreateDBCluster: OperationHandler = async (input, ctx) => {
     preferredBackupWindow: input.PreferredBackupWindow ?? '03:00-03:30',
     preferredMaintenanceWindow: input.PreferredMaintenanceWindow ?? 'sun:05:00-sun:05:30',
     vpcSecurityGroupIds: input.VpcSecurityGroupIds?.length ? input.VpcSecurityGroupIds : [`sg-${ctx.account.slice(-8).padStart(8, '0')}`],
-    dbSubnetGroupName: input.DBSubnetGroupName ?? 'default',
-    dbClusterParameterGroupName: input.DBClusterParameterGroupName ?? defaultParameterGroupName(engine, engineVersion),
+    dbSubnetGroupName: subnetGroup.name,
+    dbClusterParameterGroupName: parameterGroup?.name ?? defaultParameterGroupName(engine, engineVersion),
     storageEncrypted: input.StorageEncrypted ?? false,
     kmsKeyId: input.StorageEncrypted ? input.KmsKeyId ?? `arn:aws:kms:${ctx.region}:${ctx.account}:key/aurora-local-default` : undefined,
     deletionProtection: input.DeletionProtection ?? false,
     copyTagsToSnapshot: input.CopyTagsToSnapshot ?? false,
     iamDatabaseAuthenticationEnabled: input.EnableIAMDatabaseAuthentication ?? false,
     backtrackWindow: input.BacktrackWindow,
+    backtrackSupported: (input.BacktrackWindow ?? 0) > 0,
     enabledCloudwatchLogsExports: input.EnableCloudwatchLogsExports ?? [],
     storageType: input.StorageType ?? 'aurora',
-    serverlessV2: input.ServerlessV2ScalingConfiguration,
+    serverlessV2: input.ServerlessV2ScalingConfiguration && serverlessV2Configuration(engine, engineVersion, input.ServerlessV2ScalingConfiguration),
     networkType: input.NetworkType ?? 'IPV4',
     autoMinorVersionUpgrade: input.AutoMinorVersionUpgrade ?? true,
     publiclyAccessible: input.PubliclyAccessible,
-    globalClusterIdentifier: input.GlobalClusterIdentifier,
+    globalClusterIdentifier: global?.globalClusterIdentifier,
+    globalRole: global?.role,
+    globalWriteForwarding: global && input.EnableGlobalWriteForwarding,
     tags: mergeTags([], input.Tags, config.quotas.tagsPerResource),
     pending: {},
     endpoint: clusterEndpointHost(id, ctx.account, ctx.region),

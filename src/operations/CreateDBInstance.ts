@@ -7,6 +7,8 @@ import { clusterMembers, presentInstance } from '../control-plane/presenters.js'
 import { mergeTags } from '../control-plane/tags.js';
 import type { InstanceRecord } from '../control-plane/records.js';
 import { clusterSpec } from '../control-plane/transitions.js';
+import { checkServerlessInstanceClass } from '../control-plane/serverlessV2.js';
+import { requireGroupFor } from '../control-plane/parameterGroups.js';
 import type { OperationHandler } from '../control-plane/context.js';
 
 // Settings that belong to the cluster: AWS refuses them on a cluster member, naming the cluster.
@@ -40,6 +42,11 @@ export const CreateDBInstance: OperationHandler = async (input, ctx) => {
     );
   }
   checkInstanceClass(engine, cluster.engineVersion, input.DBInstanceClass);
+  const parameterGroup =
+    input.DBParameterGroupName !== undefined
+      ? requireGroupFor(partition, 'instance', input.DBParameterGroupName, engine, cluster.engineVersion, 'DBParameterGroupNotFoundFault')
+      : undefined;
+  checkServerlessInstanceClass(cluster, input.DBInstanceClass);
   checkRange('PromotionTier', input.PromotionTier, 0, 15);
   if (input.AvailabilityZone !== undefined && !input.AvailabilityZone.startsWith(ctx.region)) {
     throw invalidParameterValue(`Availability zone '${input.AvailabilityZone}' is unavailable in this region, please choose another zone set.`);
@@ -70,7 +77,8 @@ export const CreateDBInstance: OperationHandler = async (input, ctx) => {
     status: 'creating',
     availabilityZone: zone,
     promotionTier: input.PromotionTier ?? 1,
-    isWriter: !hasWriter,
+    // A global database's secondary cluster has no writer: all its instances are readers.
+    isWriter: !hasWriter && cluster.globalRole !== 'secondary',
     endpointAddress: instanceEndpointHost(id, ctx.account, ctx.region),
     endpointReady: false,
     port: cluster.port,
@@ -82,7 +90,7 @@ export const CreateDBInstance: OperationHandler = async (input, ctx) => {
     performanceInsightsEnabled: input.EnablePerformanceInsights ?? false,
     preferredMaintenanceWindow: input.PreferredMaintenanceWindow ?? cluster.preferredMaintenanceWindow,
     caCertificateIdentifier: input.CACertificateIdentifier ?? 'rds-ca-rsa2048-g1',
-    dbParameterGroupName: input.DBParameterGroupName ?? defaultParameterGroupName(engine, cluster.engineVersion),
+    dbParameterGroupName: parameterGroup?.name ?? defaultParameterGroupName(engine, cluster.engineVersion),
     tags: mergeTags([], input.Tags, config.quotas.tagsPerResource),
     pending: {},
   };

@@ -15,6 +15,10 @@ export const DeleteDBCluster: OperationHandler = async (input, ctx) => {
   const finalId: string | undefined = input.FinalDBSnapshotIdentifier;
   if (skip && finalId !== undefined) throw invalidParameterCombination('You cannot specify both FinalDBSnapshotIdentifier and SkipFinalSnapshot');
   if (!skip && finalId === undefined) throw invalidParameterCombination('FinalDBSnapshotIdentifier is required unless SkipFinalSnapshot is specified.');
+  if (cluster.globalClusterIdentifier) {
+    // AWS's wording (quoted in terraform-provider-aws).
+    throw fault('InvalidDBClusterStateFault', 'This cluster is a part of a global cluster, please remove it from globalcluster first');
+  }
   if (clusterMembers(partition, cluster.id).some((m) => m.status !== 'deleting')) {
     throw fault('InvalidDBClusterStateFault', 'Cluster cannot be deleted, it still contains DB instances in non-deleting state.');
   }

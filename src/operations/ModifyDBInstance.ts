@@ -5,6 +5,8 @@ import { requireInstance } from '../control-plane/lookup.js';
 import { instanceArn, instanceEndpointHost } from '../control-plane/naming.js';
 import { presentInstance } from '../control-plane/presenters.js';
 import { clusterSpec } from '../control-plane/transitions.js';
+import { checkServerlessInstanceClass } from '../control-plane/serverlessV2.js';
+import { markPendingReboot, requireGroupFor } from '../control-plane/parameterGroups.js';
 import type { OperationHandler } from '../control-plane/context.js';
 
 // Settings of an Aurora instance that belong to its cluster (RDS answers with this advice).
@@ -27,8 +29,13 @@ export const ModifyDBInstance: OperationHandler = async (input, ctx) => {
   if (instance.status !== 'available') throw fault('InvalidDBInstanceStateFault', `Instance ${instance.id} is not in available state.`);
   checkRange('PromotionTier', input.PromotionTier, 0, 15);
   if (input.DBInstanceClass !== undefined) checkInstanceClass(instance.engine, instance.engineVersion, input.DBInstanceClass);
+  if (partition.clusters[instance.clusterId]) checkServerlessInstanceClass(partition.clusters[instance.clusterId], input.DBInstanceClass);
   const newId = input.NewDBInstanceIdentifier !== undefined ? checkIdentifier('NewDBInstanceIdentifier', input.NewDBInstanceIdentifier) : undefined;
   if (newId !== undefined && newId !== instance.id && partition.instances[newId]) throw fault('DBInstanceAlreadyExistsFault', 'DB instance already exists');
+  const parameterGroup =
+    input.DBParameterGroupName !== undefined
+      ? requireGroupFor(partition, 'instance', input.DBParameterGroupName, instance.engine, instance.engineVersion, 'DBParameterGroupNotFoundFault')
+      : undefined;
   const applyNow = input.ApplyImmediately === true;
 
   let busy = false;
@@ -40,7 +47,11 @@ export const ModifyDBInstance: OperationHandler = async (input, ctx) => {
   if (input.MonitoringInterval !== undefined) instance.monitoringInterval = input.MonitoringInterval;
   if (input.PubliclyAccessible !== undefined) instance.publiclyAccessible = input.PubliclyAccessible;
   if (input.EnablePerformanceInsights !== undefined) instance.performanceInsightsEnabled = input.EnablePerformanceInsights;
-  if (input.DBParameterGroupName !== undefined) instance.dbParameterGroupName = input.DBParameterGroupName;
+  // Another DB parameter group applies at the next reboot.
+  if (parameterGroup && parameterGroup.name !== instance.dbParameterGroupName) {
+    instance.dbParameterGroupName = parameterGroup.name;
+    markPendingReboot([instance], 'instance');
+  }
   if (input.CACertificateIdentifier !== undefined) instance.caCertificateIdentifier = input.CACertificateIdentifier;
   // A class change or a rename waits for the maintenance window unless applied immediately.
   if (input.DBInstanceClass !== undefined && input.DBInstanceClass !== instance.instanceClass) {

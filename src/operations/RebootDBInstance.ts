@@ -2,6 +2,7 @@ import { fault } from '../protocol/errors.js';
 import { startFailover } from '../control-plane/failover.js';
 import { requireInstance } from '../control-plane/lookup.js';
 import { presentInstance } from '../control-plane/presenters.js';
+import { applyOnReboot } from '../control-plane/parameterGroups.js';
 import type { OperationHandler } from '../control-plane/context.js';
 
 export const RebootDBInstance: OperationHandler = (input, ctx) => {
@@ -16,6 +17,7 @@ export const RebootDBInstance: OperationHandler = (input, ctx) => {
     startFailover(ctx, cluster);
   }
   instance.status = 'rebooting';
+  applyOnReboot(instance); // parameters waiting for a reboot show `applying`, then in-sync
   ctx.lifecycle.schedule(partition, 'instance-rebooted', instance.id, config.delays.rebootInstanceMs);
   return { DBInstance: presentInstance(partition, instance) };
 };

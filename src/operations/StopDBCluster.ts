@@ -11,6 +11,13 @@ export const StopDBCluster: OperationHandler = (input, ctx) => {
   if (cluster.status !== 'available') {
     throw fault('InvalidDBClusterStateFault', `DbCluster ${cluster.id} is in ${cluster.status} state but expected it to be one of available.`);
   }
+  if (cluster.globalClusterIdentifier) {
+    // "Global-database members can't be stopped" (Aurora User Guide); the wording is ours.
+    throw fault(
+      'InvalidDBClusterStateFault',
+      `DB cluster ${cluster.id} is a member of global cluster ${cluster.globalClusterIdentifier}: a cluster in an Aurora global database can't be stopped.`,
+    );
+  }
   const members = clusterMembers(partition, cluster.id);
   const busy = members.find((m) => m.status !== 'available');
   if (busy) throw fault('InvalidDBInstanceStateFault', `Instance ${busy.id} is not in available state.`);

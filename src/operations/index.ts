@@ -6,6 +6,22 @@ import { fileURLToPath } from 'node:url';
 import { apiSpec } from '../protocol/spec.js';
 import type { OperationHandler } from '../control-plane/context.js';
 import { AddTagsToResource } from './AddTagsToResource.js';
+import { AddRoleToDBCluster } from './AddRoleToDBCluster.js';
+import { BacktrackDBCluster } from './BacktrackDBCluster.js';
+import { CreateGlobalCluster } from './CreateGlobalCluster.js';
+import { DeleteGlobalCluster } from './DeleteGlobalCluster.js';
+import { DescribeDBClusterBacktracks } from './DescribeDBClusterBacktracks.js';
+import { DescribeGlobalClusters } from './DescribeGlobalClusters.js';
+import { FailoverGlobalCluster } from './FailoverGlobalCluster.js';
+import { ModifyGlobalCluster } from './ModifyGlobalCluster.js';
+import { RebootDBCluster } from './RebootDBCluster.js';
+import { RemoveFromGlobalCluster } from './RemoveFromGlobalCluster.js';
+import { RemoveRoleFromDBCluster } from './RemoveRoleFromDBCluster.js';
+import { SwitchoverGlobalCluster } from './SwitchoverGlobalCluster.js';
+import { CreateDBClusterEndpoint } from './CreateDBClusterEndpoint.js';
+import { DeleteDBClusterEndpoint } from './DeleteDBClusterEndpoint.js';
+import { DescribeDBClusterEndpoints } from './DescribeDBClusterEndpoints.js';
+import { ModifyDBClusterEndpoint } from './ModifyDBClusterEndpoint.js';
 import { CopyDBClusterSnapshot } from './CopyDBClusterSnapshot.js';
 import { CreateDBClusterSnapshot } from './CreateDBClusterSnapshot.js';
 import { DeleteDBClusterSnapshot } from './DeleteDBClusterSnapshot.js';
@@ -29,8 +45,48 @@ import { ModifyDBCluster } from './ModifyDBCluster.js';
 import { ModifyDBInstance } from './ModifyDBInstance.js';
 import { RebootDBInstance } from './RebootDBInstance.js';
 import { RemoveTagsFromResource } from './RemoveTagsFromResource.js';
+import { CopyDBClusterParameterGroup } from './CopyDBClusterParameterGroup.js';
+import { CopyDBParameterGroup } from './CopyDBParameterGroup.js';
+import { CreateDBClusterParameterGroup } from './CreateDBClusterParameterGroup.js';
+import { CreateDBParameterGroup } from './CreateDBParameterGroup.js';
+import { CreateDBSubnetGroup } from './CreateDBSubnetGroup.js';
+import { DeleteDBClusterParameterGroup } from './DeleteDBClusterParameterGroup.js';
+import { DeleteDBParameterGroup } from './DeleteDBParameterGroup.js';
+import { DeleteDBSubnetGroup } from './DeleteDBSubnetGroup.js';
+import { DescribeAccountAttributes } from './DescribeAccountAttributes.js';
+import { DescribeDBClusterParameterGroups } from './DescribeDBClusterParameterGroups.js';
+import { DescribeDBClusterParameters } from './DescribeDBClusterParameters.js';
+import { DescribeDBEngineVersions } from './DescribeDBEngineVersions.js';
+import { DescribeDBParameterGroups } from './DescribeDBParameterGroups.js';
+import { DescribeDBParameters } from './DescribeDBParameters.js';
+import { DescribeDBSubnetGroups } from './DescribeDBSubnetGroups.js';
+import { DescribeEngineDefaultClusterParameters } from './DescribeEngineDefaultClusterParameters.js';
+import { DescribeEngineDefaultParameters } from './DescribeEngineDefaultParameters.js';
+import { DescribeEventCategories } from './DescribeEventCategories.js';
+import { DescribeOrderableDBInstanceOptions } from './DescribeOrderableDBInstanceOptions.js';
+import { ModifyDBClusterParameterGroup } from './ModifyDBClusterParameterGroup.js';
+import { ModifyDBParameterGroup } from './ModifyDBParameterGroup.js';
+import { ModifyDBSubnetGroup } from './ModifyDBSubnetGroup.js';
+import { ResetDBClusterParameterGroup } from './ResetDBClusterParameterGroup.js';
+import { ResetDBParameterGroup } from './ResetDBParameterGroup.js';
 
 export const operations: Record<string, OperationHandler> = {
+  AddRoleToDBCluster,
+  BacktrackDBCluster,
+  CreateGlobalCluster,
+  DeleteGlobalCluster,
+  DescribeDBClusterBacktracks,
+  DescribeGlobalClusters,
+  FailoverGlobalCluster,
+  ModifyGlobalCluster,
+  RebootDBCluster,
+  RemoveFromGlobalCluster,
+  RemoveRoleFromDBCluster,
+  SwitchoverGlobalCluster,
+  CreateDBClusterEndpoint,
+  DeleteDBClusterEndpoint,
+  DescribeDBClusterEndpoints,
+  ModifyDBClusterEndpoint,
   CopyDBClusterSnapshot,
   CreateDBClusterSnapshot,
   DeleteDBClusterSnapshot,
@@ -55,6 +111,30 @@ export const operations: Record<string, OperationHandler> = {
   RemoveTagsFromResource,
   StartDBCluster,
   StopDBCluster,
+  CopyDBClusterParameterGroup,
+  CopyDBParameterGroup,
+  CreateDBClusterParameterGroup,
+  CreateDBParameterGroup,
+  CreateDBSubnetGroup,
+  DeleteDBClusterParameterGroup,
+  DeleteDBParameterGroup,
+  DeleteDBSubnetGroup,
+  DescribeAccountAttributes,
+  DescribeDBClusterParameterGroups,
+  DescribeDBClusterParameters,
+  DescribeDBEngineVersions,
+  DescribeDBParameterGroups,
+  DescribeDBParameters,
+  DescribeDBSubnetGroups,
+  DescribeEngineDefaultClusterParameters,
+  DescribeEngineDefaultParameters,
+  DescribeEventCategories,
+  DescribeOrderableDBInstanceOptions,
+  ModifyDBClusterParameterGroup,
+  ModifyDBParameterGroup,
+  ModifyDBSubnetGroup,
+  ResetDBClusterParameterGroup,
+  ResetDBParameterGroup,
 };
 
 /** Operations that only read state: their requests need no write of the state file. */

@@ -16,7 +16,9 @@ export async function loopbackRangeUsable(): Promise<boolean> {
 /** Hands out 127.a.b.c addresses from 127.1.0.1 up, skipping those already in use. */
 export class LoopbackAllocator {
   private readonly used = new Set<string>();
-  private cursor = 0;
+  // Each process starts at its own random point, so that two emulators on one machine (parallel
+  // test workers, say) rarely reach for the same address at the same moment.
+  private cursor = Math.floor(Math.random() * 200 * 254 * 256);
 
   constructor(private readonly rangeUsable: boolean) {}
 
