@@ -12,7 +12,7 @@ import { customEndpointSpec } from './customEndpoints.js';
 import type { Lifecycle } from './lifecycle.js';
 import { clusterMembers } from './presenters.js';
 import type { Store } from './store.js';
-import { clusterSpec, instanceEvent, instanceSpec } from './transitions.js';
+import { clusterSpec, instanceEvent, instanceSpec, openClusterEndpoints } from './transitions.js';
 
 const runningStatuses = new Set(['available', 'rebooting', 'modifying', 'renaming', 'failed', 'backing-up', 'resetting-master-credentials']);
 
@@ -21,14 +21,7 @@ export async function restoreDataPlane(store: Store, dataPlane: DataPlane, log: 
     for (const cluster of Object.values(partition.clusters)) {
       if (cluster.status === 'deleting') continue;
       try {
-        const endpoints = await dataPlane.attachCluster(clusterSpec(partition, cluster), {
-          writerHost: cluster.endpoint,
-          readerHost: cluster.readerEndpoint,
-          port: cluster.port,
-        });
-        cluster.endpoint = endpoints.writerHost;
-        cluster.readerEndpoint = endpoints.readerHost;
-        cluster.port = endpoints.port;
+        await openClusterEndpoints(dataPlane, partition, cluster);
       } catch (error) {
         log(`restore: cannot open the endpoints of cluster ${cluster.id}: ${(error as Error).message}`);
         continue;

@@ -25,6 +25,23 @@ export const clusterSpec = (partition: Partition, cluster: ClusterRecord): Clust
   globalSecondary: cluster.globalRole === 'secondary',
 });
 
+/**
+ * Asks the data plane to open the cluster's endpoints and records where they really are: it may
+ * replace the host names (loopback addresses that answer) and the port (when the one on record
+ * is taken). `hosts` are the names to ask for, by default those on record.
+ */
+export async function openClusterEndpoints(
+  dataPlane: DataPlane,
+  partition: Partition,
+  cluster: ClusterRecord,
+  hosts = { writerHost: cluster.endpoint, readerHost: cluster.readerEndpoint },
+): Promise<void> {
+  const endpoints = await dataPlane.attachCluster(clusterSpec(partition, cluster), { ...hosts, port: cluster.port });
+  cluster.endpoint = endpoints.writerHost;
+  cluster.readerEndpoint = endpoints.readerHost;
+  cluster.port = endpoints.port;
+}
+
 export const instanceSpec = (partition: Partition, instance: InstanceRecord): InstanceSpec => ({
   cluster: clusterSpec(partition, partition.clusters[instance.clusterId]),
   instanceId: instance.id,

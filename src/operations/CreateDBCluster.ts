@@ -5,7 +5,7 @@ import { clusterArn, clusterEndpointHost, newClusterResourceId, readerEndpointHo
 import { presentCluster } from '../control-plane/presenters.js';
 import { mergeTags } from '../control-plane/tags.js';
 import type { ClusterRecord } from '../control-plane/records.js';
-import { clusterSpec } from '../control-plane/transitions.js';
+import { openClusterEndpoints } from '../control-plane/transitions.js';
 import { globalMembershipFor } from '../control-plane/globalClusters.js';
 import { serverlessV2Configuration } from '../control-plane/serverlessV2.js';
 import { requireGroupFor } from '../control-plane/parameterGroups.js';
@@ -110,14 +110,7 @@ export const CreateDBCluster: OperationHandler = async (input, ctx) => {
   };
   // The data plane opens the endpoints and may replace the host names and port (loopback
   // addresses that really answer; another port when the one asked for is taken).
-  const endpoints = await ctx.dataPlane.attachCluster(clusterSpec(partition, cluster), {
-    writerHost: cluster.endpoint,
-    readerHost: cluster.readerEndpoint,
-    port: cluster.port,
-  });
-  cluster.endpoint = endpoints.writerHost;
-  cluster.readerEndpoint = endpoints.readerHost;
-  cluster.port = endpoints.port;
+  await openClusterEndpoints(ctx.dataPlane, partition, cluster);
   partition.clusters[id] = cluster;
   ctx.lifecycle.schedule(partition, 'cluster-available', id, config.delays.createClusterMs);
   return { DBCluster: presentCluster(partition, cluster) };

@@ -4,7 +4,7 @@ import { resolveEngineVersion } from '../control-plane/engines.js';
 import { requireCluster } from '../control-plane/lookup.js';
 import { clusterArn, clusterEndpointHost, readerEndpointHost } from '../control-plane/naming.js';
 import { clusterMembers, presentCluster } from '../control-plane/presenters.js';
-import { clusterEvent, clusterSpec } from '../control-plane/transitions.js';
+import { clusterEvent, clusterSpec, openClusterEndpoints } from '../control-plane/transitions.js';
 import { checkBacktrackWindowChange, setBacktrackWindow } from '../control-plane/backtrack.js';
 import { serverlessV2Configuration } from '../control-plane/serverlessV2.js';
 import { checkStorageTypeChange, setStorageType } from '../control-plane/storageType.js';
@@ -100,13 +100,10 @@ export const ModifyDBCluster: OperationHandler = async (input, ctx) => {
       cluster.id = newId;
       cluster.arn = clusterArn(ctx.region, ctx.account, newId);
       // Host names follow the new name; a data plane that serves loopback addresses keeps its own.
-      const endpoints = await ctx.dataPlane.attachCluster(clusterSpec(partition, cluster), {
+      await openClusterEndpoints(ctx.dataPlane, partition, cluster, {
         writerHost: clusterEndpointHost(newId, ctx.account, ctx.region),
         readerHost: readerEndpointHost(newId, ctx.account, ctx.region),
-        port: cluster.port,
       });
-      cluster.endpoint = endpoints.writerHost;
-      cluster.readerEndpoint = endpoints.readerHost;
       partition.clusters[newId] = cluster;
       for (const member of Object.values(partition.instances)) if (member.clusterId === oldId) member.clusterId = newId;
       for (const endpoint of Object.values(partition.clusterEndpoints)) if (endpoint.clusterId === oldId) endpoint.clusterId = newId;
