@@ -16,7 +16,8 @@ export const smallDelays = {
 };
 
 /** Waiter settings for the SDK's waitUntil* helpers (its defaults poll every 30 s or more). */
-export const waitOptions = { minDelay: 1, maxDelay: 2, maxWaitTime: 30 };
+// Against real AWS (AURORA_LOCAL_REMOTE), creations take minutes: poll slower, wait longer.
+export const waitOptions = process.env.AURORA_LOCAL_REMOTE ? { minDelay: 15, maxDelay: 30, maxWaitTime: 1800 } : { minDelay: 1, maxDelay: 2, maxWaitTime: 30 };
 
 export interface TestEmulator extends Emulator {
   /** Lines the emulator logged (internal failures among them). */
@@ -30,13 +31,23 @@ export interface TestEmulator extends Emulator {
  */
 export const testDataPlane = (process.env.AURORA_LOCAL_DATA_PLANE || 'none') as NonNullable<EmulatorOptions['dataPlane']>;
 
+/**
+ * AURORA_LOCAL_REMOTE=1 runs these suites against real AWS instead (dynalite's REMOTE
+ * pattern), so that their expectations are AWS's and not ours: no emulator starts, and the SDK
+ * uses its default credentials and region. It creates real, billable resources: use a sandbox
+ * account. Suites that depend on emulator-only controls are left out (see vitest.config.ts).
+ */
+export const remote = Boolean(process.env.AURORA_LOCAL_REMOTE);
+
 export async function startTestEmulator(options: EmulatorOptions = {}): Promise<TestEmulator> {
+  if (remote) return { url: 'aws', logs: [], close: async () => {} } as unknown as TestEmulator;
   const logs: string[] = [];
   const emulator = await startEmulator({ port: 0, delays: smallDelays, dataPlane: testDataPlane, log: (line) => logs.push(line), ...options });
   return Object.assign(emulator, { logs });
 }
 
 export function rdsClient(url: string, { region = 'us-east-1', accessKeyId = 'test' }: { region?: string; accessKeyId?: string } = {}): RDSClient {
+  if (remote) return new RDSClient({ region: process.env.AWS_REGION ?? region });
   return new RDSClient({ endpoint: url, region, credentials: { accessKeyId, secretAccessKey: 'test' } });
 }
 
@@ -57,7 +68,7 @@ export const pollCount = (result: { observedResponses?: Record<string, number> }
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Polls `check` until it returns a truthy value or `timeoutMs` passes. */
-export async function eventually<T>(check: () => Promise<T | undefined | false>, timeoutMs = 10_000, intervalMs = 100): Promise<T> {
+export async function eventually<T>(check: () => Promise<T | undefined | false>, timeoutMs = remote ? 900_000 : 10_000, intervalMs = remote ? 10_000 : 100): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
