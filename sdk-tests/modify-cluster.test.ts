@@ -281,8 +281,15 @@ describe('RebootDBCluster', () => {
 describe('StopDBCluster and StartDBCluster', () => {
   it('stop and start the instances with the cluster, over time, with their events', async () => {
     await cluster('nightly', {}, ['nightly-1', 'nightly-2']);
-    const state = async () =>
-      [(await describeCluster('nightly')).Status, (await describeInstance('nightly-1')).DBInstanceStatus, (await describeInstance('nightly-2')).DBInstanceStatus].join('/');
+    // Three calls are not one snapshot: a status change landing between them shows a mix that no
+    // moment had (the emulator changes the cluster and its instances together), so read again.
+    const state = async (): Promise<string> => {
+      for (;;) {
+        const before = (await describeCluster('nightly')).Status;
+        const sample = [before, (await describeInstance('nightly-1')).DBInstanceStatus, (await describeInstance('nightly-2')).DBInstanceStatus];
+        if ((await describeCluster('nightly')).Status === before && new Set(sample).size === 1) return sample.join('/');
+      }
+    };
 
     const { DBCluster: stopping } = await rds.send(new StopDBClusterCommand({ DBClusterIdentifier: 'nightly' }));
     expect(stopping!.Status).toBe('stopping');
