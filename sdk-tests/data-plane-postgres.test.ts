@@ -345,6 +345,22 @@ describe('data-plane faults make an instance failed, with the reason, and never 
     }
   });
 
+  it.skipIf(process.getuid?.() !== 0)('reports a data directory PostgreSQL cannot use (root: the unprivileged server user cannot reach it)', async () => {
+    const locked = await mkdtemp(join(tmpdir(), 'aurora-locked-')); // mode 700: closed to the server user
+    const emulator = await startEmulator({ port: 0, dataPlane: 'postgres', dataDir: locked, delays: fast, log: () => {} });
+    try {
+      const rds = clientFor(emulator);
+      await rds.send(new CreateDBClusterCommand({ DBClusterIdentifier: 'locked', Engine: 'aurora-postgresql', MasterUsername: 'master', MasterUserPassword: password }));
+      await rds.send(new CreateDBInstanceCommand({ DBInstanceIdentifier: 'locked-1', DBClusterIdentifier: 'locked', Engine: 'aurora-postgresql', DBInstanceClass: 'db.r6g.large' }));
+      await expect.poll(async () => (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'locked-1' }))).DBInstances![0].DBInstanceStatus, { timeout: 10_000 }).toBe('failed');
+      const events = (await rds.send(new DescribeEventsCommand({ SourceType: 'db-instance', SourceIdentifier: 'locked-1' }))).Events!;
+      expect(events.some((e) => e.Message!.includes('cannot reach the data root') && e.Message!.includes(locked))).toBe(true);
+    } finally {
+      await emulator.close();
+      await rm(locked, { recursive: true, force: true });
+    }
+  });
+
   it('moves a cluster to another port when its port is taken, and reports the port that answers', async () => {
     const { createServer } = await import('node:net');
     const squatter = createServer();
