@@ -90,6 +90,18 @@ const eventMessages = async (region: string, clusterId: string) =>
     .filter((e) => e.EventCategories?.includes('global failover'))
     .map((e) => e.Message);
 
+/**
+ * The states a poller saw follow the documented order, from the first to the last; a short
+ * middle state may fall between two polls on a loaded machine, so it is allowed to be missed.
+ */
+function expectInOrder(seen: string[], order: string[]) {
+  expect(seen[0]).toBe(order[0]);
+  expect(seen.at(-1)).toBe(order.at(-1));
+  const positions = seen.map((state) => order.indexOf(state));
+  expect(positions.every((p) => p >= 0)).toBe(true);
+  expect(positions.every((p, i) => i === 0 || p > positions[i - 1])).toBe(true);
+}
+
 describe('CreateGlobalCluster', () => {
   it('creates an empty global database, available at once, with a region-less ARN every region of the account sees', async () => {
     const { GlobalCluster } = await rds().send(
@@ -326,7 +338,7 @@ describe('SwitchoverGlobalCluster and FailoverGlobalCluster', () => {
       },
       (state) => state === 'available/-',
     );
-    expect(states).toEqual(['switching-over/pending', 'switching-over/switching-over', 'available/-']);
+    expectInOrder(states, ['switching-over/pending', 'switching-over/switching-over', 'available/-']);
 
     const global = await describeGlobal('swap', 'eu-west-1');
     expect(global.GlobalClusterMembers).toEqual([
@@ -365,7 +377,7 @@ describe('SwitchoverGlobalCluster and FailoverGlobalCluster', () => {
       },
       (state) => state === 'available/-',
     );
-    expect(states).toEqual(['failing-over/pending', 'failing-over/failing-over', 'available/-']);
+    expectInOrder(states, ['failing-over/pending', 'failing-over/failing-over', 'available/-']);
     const writer = (await describeGlobal('swap')).GlobalClusterMembers!.find((m) => m.IsWriter);
     expect(writer!.DBClusterArn).toBe(arn('us-east-1', 'swap-p'));
     expect((await describeCluster('us-east-1', 'swap-p')).DBClusterMembers!.filter((m) => m.IsClusterWriter)).toHaveLength(1);
