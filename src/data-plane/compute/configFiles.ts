@@ -24,10 +24,11 @@ maintenance_work_mem = 32MB
 max_wal_size = 256MB
 min_wal_size = 32MB
 password_encryption = 'scram-sha-256'
-# Streaming replication: one walsender and one physical slot per replica.
+# Streaming replication: one walsender and one physical slot per replica (up to 15, as on
+# AWS), per storage node (6) and per clone in progress.
 wal_level = replica
-max_wal_senders = 10
-max_replication_slots = 10
+max_wal_senders = 32
+max_replication_slots = 32
 # Keeps the WAL a replica of a promoted writer needs to follow it.
 wal_keep_size = 128MB
 hot_standby = on
