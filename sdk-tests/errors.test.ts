@@ -20,8 +20,7 @@ import {
   type CreateDBClusterCommandInput,
   type RDSClient,
 } from '@aws-sdk/client-rds';
-import { baseCluster, baseInstance, caught, rdsClient, startTestEmulator, type TestEmulator } from './helpers.js';
-import { remote } from './helpers.js';
+import { baseCluster, baseInstance, caught, rdsClient, remote, startTestEmulator, type TestEmulator } from './helpers.js';
 
 let emulator: TestEmulator;
 let rds: RDSClient;

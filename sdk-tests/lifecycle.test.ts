@@ -20,8 +20,7 @@ import {
   waitUntilDBInstanceDeleted,
   type RDSClient,
 } from '@aws-sdk/client-rds';
-import { baseCluster, baseInstance, caught, pollCount, rdsClient, startTestEmulator, waitOptions, type TestEmulator } from './helpers.js';
-import { expectedHost, testDataPlane } from './helpers.js';
+import { baseCluster, baseInstance, caught, expectedHost, pollCount, rdsClient, startTestEmulator, testDataPlane, waitOptions, type TestEmulator } from './helpers.js';
 
 let emulator: TestEmulator;
 let rds: RDSClient;
