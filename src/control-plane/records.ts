@@ -1,5 +1,6 @@
 // What the control plane stores. Records keep the facts; presenters derive the API shapes.
 // Timestamps are ISO strings so that the state file is plain JSON.
+import type { MeteringLedger } from '../metering/ledger.js';
 
 export type Engine = 'aurora-postgresql' | 'aurora-mysql';
 
@@ -66,6 +67,8 @@ export interface ClusterRecord {
   associatedRoles?: { roleArn: string; featureName?: string; status: string }[];
   /** Switching to aurora-iopt1 is allowed once in 30 days. */
   ioOptimizedNextAllowedAt?: string;
+  /** Backtrack change records kept now (BacktrackConsumedChangeRecords), when known: the meter bills them. */
+  backtrackConsumedChangeRecords?: number;
 }
 
 /** One BacktrackDBCluster request (DescribeDBClusterBacktracks). */
@@ -228,6 +231,8 @@ export interface Partition {
   subnets: Record<string, string>;
   events: EventRecord[];
   transitions: Transition[];
+  /** Cost metering (src/metering/): usage counted so far. */
+  metering?: MeteringLedger;
 }
 
 export interface State {

@@ -66,6 +66,13 @@ export interface DataPlaneView {
   endpoints: { writer?: string[]; reader?: string[]; custom?: Record<string, string[] | undefined> };
 }
 
+/** A cluster volume's size and cumulative I/O counters, in AWS's billing units (see the implementation for the mapping). */
+export interface VolumeUsage {
+  volumeBytes: number;
+  readIOs: number;
+  writeIOs: number;
+}
+
 /** Told to the control plane when a server stops without being asked to (a crash, kill -9). */
 export type InstanceExitListener = (cluster: ClusterSpec, instanceResourceId: string, reason: string) => void;
 
@@ -98,6 +105,8 @@ export interface DataPlane {
   replicaLag(cluster: ClusterSpec): Promise<ReplicaLagReport[]>;
   /** What runs for the cluster: each instance's server (pid, address, role) and endpoint targets. */
   inspect(cluster: ClusterSpec): Promise<DataPlaneView>;
+  /** What the cluster's volume holds and the I/Os it has done (cumulative), for cost metering; undefined when nothing runs to ask. */
+  usage(cluster: ClusterSpec): Promise<VolumeUsage | undefined>;
   onInstanceExit(listener: InstanceExitListener): void;
   close(): Promise<void>;
 }
@@ -132,6 +141,10 @@ export class NoDataPlane implements DataPlane {
   }
   async inspect(): Promise<DataPlaneView> {
     return { instances: [], endpoints: {} };
+  }
+  /** No volume runs here: the meter counts storage and I/O as 0 and says so. */
+  async usage(_cluster: ClusterSpec): Promise<VolumeUsage | undefined> {
+    return undefined;
   }
   onInstanceExit(): void {}
   async close(): Promise<void> {}

@@ -32,6 +32,7 @@ import type {
   InstancePlacement,
   InstanceSpec,
   ReplicaLagReport,
+  VolumeUsage,
 } from './index.js';
 
 export interface PostgresDataPlaneOptions {
@@ -606,6 +607,44 @@ export class PostgresDataPlane implements DataPlane {
       })),
       endpoints: { writer: targets(cluster.writerProxy), reader: targets(cluster.readerProxy ?? cluster.writerProxy), custom },
     };
+  }
+
+  /**
+   * The cluster volume in AWS's billing units, from the servers' own statistics:
+   * - bytes: the writer's databases (sum of pg_database_size), what Aurora's VolumeBytesUsed counts;
+   * - read I/Os: blocks read from disk, not from shared buffers (pg_stat_database.blks_read summed
+   *   over every running instance): one 8 KiB page is one Aurora read I/O, as Aurora bills a page
+   *   read from the volume;
+   * - write I/Os: WAL bytes the writer has generated (its current LSN) in 4 KiB units, as Aurora
+   *   bills log writes to the volume per 4 KiB.
+   * Counters are cumulative (blks_read restarts with a server's statistics; the meter handles it).
+   * Not queued behind cluster operations: it only reads, and a server stopping under it just
+   * makes it answer undefined.
+   */
+  async usage(spec: ClusterSpec): Promise<VolumeUsage | undefined> {
+    const cluster = this.clusters.get(spec.resourceId);
+    const running = cluster ? [...cluster.instances.values()].filter((i) => i.server?.server.isRunning) : [];
+    const writer = running.find((i) => i.isWriter);
+    if (!writer?.server) return undefined;
+    try {
+      const { volumeBytes, walBytes } = await withAdminClient(writer.server, async (client) => {
+        const { rows } = await client.query(
+          `SELECT (SELECT sum(pg_database_size(oid)) FROM pg_database WHERE datallowconn)::float8 AS volume_bytes,
+                  pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::float8 AS wal_bytes`,
+        );
+        return { volumeBytes: Number(rows[0].volume_bytes), walBytes: Number(rows[0].wal_bytes) };
+      });
+      let readIOs = 0;
+      for (const instance of running) {
+        readIOs += await withAdminClient(instance.server!, async (client) => {
+          const { rows } = await client.query('SELECT coalesce(sum(blks_read), 0)::float8 AS blocks FROM pg_stat_database');
+          return Number(rows[0].blocks);
+        }).catch(() => 0);
+      }
+      return { volumeBytes, readIOs, writeIOs: Math.floor(walBytes / 4096) };
+    } catch {
+      return undefined; // the writer went away under us: the next sample sees what runs then
+    }
   }
 
   /** Runs cluster operations one at a time; a failed one does not block the next. */

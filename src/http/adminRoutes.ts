@@ -5,6 +5,7 @@ import type { Services } from './services.js';
 import { findCluster } from '../control-plane/lookup.js';
 import { clusterSpec } from '../control-plane/transitions.js';
 import { defaultAccount, defaultRegion } from './requestContext.js';
+import { costReport } from '../metering/costReport.js';
 
 export function adminRoutes(services: Services, startedAt: Date, version: string): Router {
   const router = Router();
@@ -32,6 +33,15 @@ export function adminRoutes(services: Services, startedAt: Date, version: string
     const spec = clusterSpec(partition, cluster);
     const [view, lag] = await Promise.all([services.dataPlane.inspect(spec), services.dataPlane.replicaLag(spec).catch(() => [])]);
     response.json({ cluster: cluster.id, status: cluster.status, dataPlane: services.dataPlane.mode, ...view, replicaLag: lag });
+  });
+  // What every cluster would have cost on AWS (src/metering/): sampled now, then priced.
+  // ?account=A&region=R narrow it (default: every account and region).
+  router.get('/_aurora/costs', async (request: Request, response: Response) => {
+    const partitions = services.store
+      .allPartitions()
+      .filter((p) => (request.query.account === undefined || p.account === String(request.query.account)) && (request.query.region === undefined || p.region === String(request.query.region)));
+    for (const partition of partitions) await services.meter.sample(partition);
+    response.json(costReport(partitions, services.prices, services.meter.now()));
   });
   // Clears every account's and region's state: test isolation without a restart.
   router.post('/_aurora/reset', async (_request: Request, response: Response) => {
