@@ -152,7 +152,6 @@ export function presentInstance(partition: Partition, instance: InstanceRecord) 
     LicenseModel: info.licenseModel,
     OptionGroupMemberships: [{ OptionGroupName: defaultOptionGroupName(instance.engine, instance.engineVersion), Status: 'in-sync' }],
     PubliclyAccessible: instance.publiclyAccessible,
-    StatusInfos: instance.failureReason ? [{ StatusType: 'read replication', Normal: false, Status: 'error', Message: instance.failureReason }] : undefined,
     StorageType: cluster?.storageType ?? 'aurora',
     DbInstancePort: 0,
     DBClusterIdentifier: instance.clusterId,

@@ -32,7 +32,11 @@ export function adminRoutes(services: Services, startedAt: Date, version: string
     }
     const spec = clusterSpec(partition, cluster);
     const [view, lag] = await Promise.all([services.dataPlane.inspect(spec), services.dataPlane.replicaLag(spec).catch(() => [])]);
-    response.json({ cluster: cluster.id, status: cluster.status, dataPlane: services.dataPlane.mode, ...view, replicaLag: lag });
+    // Why an instance is `failed` (also in its RDS-EVENT-0031 event); AWS's DBInstance has no field for it.
+    const failures = Object.values(partition.instances)
+      .filter((i) => i.clusterId === cluster.id && i.failureReason)
+      .map((i) => ({ instanceId: i.id, status: i.status, reason: i.failureReason }));
+    response.json({ cluster: cluster.id, status: cluster.status, dataPlane: services.dataPlane.mode, ...view, replicaLag: lag, failures });
   });
   // What every cluster would have cost on AWS (src/metering/): sampled now, then priced.
   // ?account=A&region=R narrow it (default: every account and region).
