@@ -33,7 +33,7 @@ let emulator: TestEmulator;
 let rds: RDSClient;
 
 beforeAll(async () => {
-  emulator = await startTestEmulator({ quotas: { manualClusterSnapshots: 30 } as never });
+  emulator = await startTestEmulator({ quotas: { manualClusterSnapshots: 30 } });
   rds = rdsClient(emulator.url);
   await rds.send(new CreateDBClusterCommand({ ...baseCluster('source'), DatabaseName: 'app', Tags: [{ Key: 'team', Value: 'db' }], CopyTagsToSnapshot: true }));
   await waitUntilDBClusterAvailable({ client: rds, ...waitOptions }, { DBClusterIdentifier: 'source' });

@@ -22,7 +22,7 @@ export function snapshotEvent(partition: Partition, snapshot: ClusterSnapshotRec
 
 export function checkSnapshotQuota(ctx: OperationContext): void {
   const manual = Object.values(ctx.partition.clusterSnapshots).filter((s) => s.snapshotType === 'manual').length;
-  const limit = (ctx.config.quotas as { manualClusterSnapshots?: number }).manualClusterSnapshots ?? 100;
+  const limit = ctx.config.quotas.manualClusterSnapshots;
   if (manual >= limit) throw fault('SnapshotQuotaExceededFault', `Cannot create more than ${limit} manual DB cluster snapshots.`);
 }
 

@@ -20,7 +20,7 @@ export const CreateDBClusterEndpoint: OperationHandler = async (input, ctx) => {
     throw fault('InvalidDBClusterStateFault', `DB Cluster ${cluster.id} is in ${cluster.status} state but expected it to be one of available.`);
   }
   if (partition.clusterEndpoints[id]) throw fault('DBClusterEndpointAlreadyExistsFault', `DB Cluster Endpoint ${id} already exists.`);
-  const limit = (config.quotas as { customEndpointsPerCluster?: number }).customEndpointsPerCluster ?? 5;
+  const limit = config.quotas.customEndpointsPerCluster;
   if (Object.values(partition.clusterEndpoints).filter((e) => e.clusterId === cluster.id).length >= limit) {
     throw fault('DBClusterEndpointQuotaExceededFault', `Cannot create more than ${limit} custom endpoints for DB cluster ${cluster.id}.`);
   }
