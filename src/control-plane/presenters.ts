@@ -48,6 +48,8 @@ export function restorableWindow(partition: Partition, cluster: ClusterRecord): 
 }
 
 export function presentCluster(partition: Partition, cluster: ClusterRecord) {
+  // One scan of the snapshots for both ends of the window (DescribeDBClusters presents many clusters).
+  const restoreWindow = cluster.status === 'creating' ? undefined : restorableWindow(partition, cluster);
   const members = clusterMembers(partition, cluster.id);
   const now = Date.now();
   const created = Date.parse(cluster.createdAt);
@@ -61,14 +63,14 @@ export function presentCluster(partition: Partition, cluster: ClusterRecord) {
     DBClusterParameterGroup: cluster.dbClusterParameterGroupName,
     DBSubnetGroup: cluster.dbSubnetGroupName,
     Status: cluster.status,
-    EarliestRestorableTime: cluster.status === 'creating' ? undefined : restorableWindow(partition, cluster).earliest,
+    EarliestRestorableTime: restoreWindow?.earliest,
     Endpoint: cluster.endpoint,
     ReaderEndpoint: cluster.readerEndpoint,
     CustomEndpoints: Object.values(partition.clusterEndpoints ?? {}).filter((e) => e.clusterId === cluster.id).map((e) => e.host),
     MultiAZ: members.length > 1 && new Set(members.map((m) => m.availabilityZone)).size > 1,
     Engine: cluster.engine,
     EngineVersion: cluster.engineVersion,
-    LatestRestorableTime: cluster.status === 'creating' ? undefined : restorableWindow(partition, cluster).latest,
+    LatestRestorableTime: restoreWindow?.latest,
     Port: cluster.port,
     MasterUsername: cluster.masterUsername,
     DBClusterOptionGroupMemberships: [],
