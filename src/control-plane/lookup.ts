@@ -5,6 +5,7 @@ import { parseArn } from './naming.js';
 import { requireParameterGroup } from './parameterGroups.js';
 import { requireSubnetGroup } from './subnetGroups.js';
 import type { ClusterRecord, InstanceRecord, Partition } from './records.js';
+import type { Filter } from './filters.js';
 
 function idFromIdOrArn(partition: Partition, value: string, resourceType: string): string | undefined {
   if (!value.startsWith('arn:')) return value.toLowerCase();
@@ -33,6 +34,14 @@ export function requireInstance(partition: Partition, idOrArn: string): Instance
   const instance = findInstance(partition, idOrArn);
   if (!instance) throw fault('DBInstanceNotFoundFault', `DBInstance ${idOrArn} not found.`);
   return instance;
+}
+
+/**
+ * Filter values that name records (an identifier in any case, or an ARN) as the stored,
+ * lowercase identifiers that the filter definitions compare with.
+ */
+export function storedIdsInFilter(filters: Filter[] | undefined, name: string, find: (value: string) => { id: string } | undefined): Filter[] | undefined {
+  return filters?.map((f) => (f.Name === name ? { ...f, Values: f.Values.map((v) => find(v)?.id ?? v.toLowerCase()) } : f));
 }
 
 /** The taggable record an ARN names (AddTagsToResource, ListTagsForResource, …). */

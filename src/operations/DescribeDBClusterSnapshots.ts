@@ -1,6 +1,6 @@
 import { invalidParameterCombination } from '../protocol/errors.js';
-import { applyFilters, type Filter } from '../control-plane/filters.js';
-import { findCluster } from '../control-plane/lookup.js';
+import { applyFilters } from '../control-plane/filters.js';
+import { findCluster, storedIdsInFilter } from '../control-plane/lookup.js';
 import { paginate } from '../control-plane/pagination.js';
 import { presentClusterSnapshot, requireClusterSnapshot } from '../control-plane/snapshots.js';
 import type { ClusterSnapshotRecord } from '../control-plane/records.js';
@@ -24,9 +24,7 @@ export const DescribeDBClusterSnapshots: OperationHandler = (input, { partition 
   // Without SnapshotType, AWS returns automated and manual snapshots (shared/public only on request).
   if (input.SnapshotType !== undefined) snapshots = snapshots.filter((s) => s.snapshotType === input.SnapshotType);
   if (input.DbClusterResourceId !== undefined) snapshots = snapshots.filter((s) => s.resourceId === input.DbClusterResourceId);
-  const filters = (input.Filters as Filter[] | undefined)?.map((f) =>
-    f.Name === 'db-cluster-id' ? { ...f, Values: f.Values.map((v) => findCluster(partition, v)?.id ?? v.toLowerCase()) } : f,
-  );
+  const filters = storedIdsInFilter(input.Filters, 'db-cluster-id', (v) => findCluster(partition, v));
   snapshots = applyFilters(snapshots, filters, {
     'db-cluster-id': (s) => [s.clusterId],
     'db-cluster-snapshot-id': (s) => [s.id, s.arn],

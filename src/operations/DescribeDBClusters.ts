@@ -1,5 +1,5 @@
-import { applyFilters, type Filter } from '../control-plane/filters.js';
-import { findCluster, requireCluster } from '../control-plane/lookup.js';
+import { applyFilters } from '../control-plane/filters.js';
+import { findCluster, requireCluster, storedIdsInFilter } from '../control-plane/lookup.js';
 import { paginate } from '../control-plane/pagination.js';
 import { presentCluster } from '../control-plane/presenters.js';
 import type { ClusterRecord } from '../control-plane/records.js';
@@ -13,9 +13,7 @@ export const DescribeDBClusters: OperationHandler = (input, { partition }) => {
     clusters = Object.values(partition.clusters).sort((a, b) => a.id.localeCompare(b.id));
   }
   // db-cluster-id takes identifiers (any case) or ARNs: match them as lookups do.
-  const filters = (input.Filters as Filter[] | undefined)?.map((f) =>
-    f.Name === 'db-cluster-id' ? { ...f, Values: f.Values.map((v) => findCluster(partition, v)?.id ?? v) } : f,
-  );
+  const filters = storedIdsInFilter(input.Filters, 'db-cluster-id', (v) => findCluster(partition, v));
   clusters = applyFilters(clusters, filters, {
     'db-cluster-id': (c) => [c.id],
     'db-cluster-resource-id': (c) => [c.resourceId],

@@ -1,5 +1,5 @@
-import { applyFilters, type Filter } from '../control-plane/filters.js';
-import { findCluster, findInstance, requireInstance } from '../control-plane/lookup.js';
+import { applyFilters } from '../control-plane/filters.js';
+import { findCluster, findInstance, requireInstance, storedIdsInFilter } from '../control-plane/lookup.js';
 import { paginate } from '../control-plane/pagination.js';
 import { presentInstance } from '../control-plane/presenters.js';
 import type { InstanceRecord } from '../control-plane/records.js';
@@ -12,11 +12,11 @@ export const DescribeDBInstances: OperationHandler = (input, { partition }) => {
   } else {
     instances = Object.values(partition.instances).sort((a, b) => a.id.localeCompare(b.id));
   }
-  const filters = (input.Filters as Filter[] | undefined)?.map((f) => {
-    if (f.Name === 'db-cluster-id') return { ...f, Values: f.Values.map((v) => findCluster(partition, v)?.id ?? v) };
-    if (f.Name === 'db-instance-id') return { ...f, Values: f.Values.map((v) => findInstance(partition, v)?.id ?? v) };
-    return f;
-  });
+  const filters = storedIdsInFilter(
+    storedIdsInFilter(input.Filters, 'db-cluster-id', (v) => findCluster(partition, v)),
+    'db-instance-id',
+    (v) => findInstance(partition, v),
+  );
   instances = applyFilters(instances, filters, {
     'db-cluster-id': (i) => [i.clusterId],
     'db-instance-id': (i) => [i.id],
