@@ -68,6 +68,8 @@ interface ClusterRuntime {
   /** Replica lag samples (ms) per instance resource id, one a second, newest last. */
   lagSamples: Map<string, number[]>;
   lastLag: ReplicaLagReport[];
+  /** The synchronous replica set last applied, with the writer process it was applied to. */
+  appliedSyncSet?: string;
 }
 
 const lagSamplesKept = 300;
@@ -383,11 +385,15 @@ export class PostgresDataPlane implements DataPlane {
     if (writer?.server) {
       const names = replicas.map((r) => r.slotName);
       const setting = names.length ? `ANY ${names.length} (${names.map((n) => `"${n}"`).join(', ')})` : '';
+      // Endpoint changes refresh too: reconfigure the writer only when its set (or the writer) changed.
+      const applied = `${writer.server.server.pid} ${setting}`;
+      if (cluster.appliedSyncSet === applied) return;
       await withAdminClient(writer.server, async (client) => {
         await client.query(`ALTER SYSTEM SET synchronous_standby_names = ${quoteLiteral(setting)}`);
         await client.query(`ALTER SYSTEM SET synchronous_commit = 'remote_write'`);
         await client.query('SELECT pg_reload_conf()');
       });
+      cluster.appliedSyncSet = applied;
     }
   }
 
