@@ -41,7 +41,18 @@ export {
 } from './quorum.js';
 export { parseLsn, formatLsn, walFileName, parseWalFileName, segmentStart, DEFAULT_WAL_SEGMENT_SIZE, type Lsn } from './lsn.js';
 export { WalSegmentStore, WalGapError, DEFAULT_CHUNK_SIZE, type WalStoreIdentity, type VerifiedChunk } from './walSegmentStore.js';
-export { StorageNode, type StorageNodeOptions, type StorageNodeState, type StorageNodeStats } from './storageNode.js';
+export {
+  StorageNode,
+  parseTimelineHistory,
+  timelineHistoryFileName,
+  type StorageNodeOptions,
+  type StorageNodeTarget,
+  type StorageNodeState,
+  type StorageNodeStats,
+  type TimelineCopy,
+  type TimelineHistoryEntry,
+  type TimelineSwitch,
+} from './storageNode.js';
 export { ReplicationConnection, ServerError, type ReplicationTarget } from './replicationConnection.js';
 export { readLogTail, writeLogTailToPgWal, ReadQuorumError, type LogTailReport, type WalWriteOptions } from './recovery.js';
 export { VerifiedChunkReader, type SegmentCopy } from './chunkReader.js';
