@@ -44,3 +44,14 @@ export { snapshotDataDir, restoreWriterFromSnapshot } from './snapshots.js';
 export { cloneRunningServer, type CloneMethod } from './clone.js';
 export { readAdminCredentials, type AdminCredentials } from './configFiles.js';
 export { DataPlaneUnavailableError, PostgresStartError, PostgresCommandError } from './errors.js';
+export {
+  restoreWriterToPointInTime,
+  readBackupLabel,
+  timelineForkPoint,
+  postgresTimestamp,
+  type TimelineWal,
+  type PointInTimeOptions,
+  type PointInTimeRecovery,
+  type TimelineLogReport,
+  type BackupLabel,
+} from './pointInTime.js';

@@ -79,6 +79,12 @@ export interface WalWriteOptions {
   from?: Lsn;
   /** Owner of the files (the server user when we are root). */
   owner?: { uid: number; gid: number } | null;
+  /**
+   * Zero the rest of the last file after the end of the stream (default true).
+   * Pass false when pg_wal already holds WAL of the same history there (a base
+   * image's own pg_wal): bytes past the copies' end then stay usable.
+   */
+  zeroAfterEnd?: boolean;
 }
 
 /**
@@ -117,7 +123,7 @@ export async function writeLogTailToPgWal(dataDir: string, copies: readonly Segm
     );
     const size = BigInt(report.identity.walSegmentSize);
     const tailOffset = Number(report.endLsn % size);
-    if (tailOffset > 0) {
+    if (tailOffset > 0 && options.zeroAfterEnd !== false) {
       const handle = await fileFor(segmentNumber(report.endLsn, report.identity.walSegmentSize));
       await handle.write(Buffer.alloc(report.identity.walSegmentSize - tailOffset), 0, report.identity.walSegmentSize - tailOffset, tailOffset);
     }
