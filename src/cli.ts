@@ -15,6 +15,14 @@ Usage:
   aurora-local start [options]    start the emulator (also the default command)
   aurora-local costs [--url URL]  what each cluster of a running emulator would have cost on AWS
                                   (default URL http://127.0.0.1:4566)
+  aurora-local faults [--url URL] storage fault injection on a running emulator:
+    faults list                                 the faults in force
+    faults az-outage us-east-1a                 take an Availability Zone's storage nodes down
+    faults node-outage us-east-1a-sn2           take one storage node down
+    faults latency us-east-1b-sn1 50            add 50 ms to a node's acknowledgements
+    faults corrupt-segment CLUSTER [PG] SEGMENT corrupt a segment of a cluster's volume
+    faults heal [FAULT_ID]                      remove one fault, or all
+  aurora-local storage CLUSTER [--url URL]      a cluster volume's segments, quorum and size
   aurora-local --version | --help
 
 Options for start:
@@ -29,6 +37,9 @@ Options for start:
   --realistic-delays        lifecycle steps take minutes, as on AWS (env AURORA_LOCAL_REALISTIC_DELAYS=1)
   --price-table FILE        prices for cost metering (default fixtures/prices/aws-aurora-prices.json,
                             env AURORA_LOCAL_PRICE_TABLE)
+  --storage-nodes-per-az N  storage nodes in each AZ of a region (default 3, env AURORA_LOCAL_STORAGE_NODES_PER_AZ)
+  --storage-bytes-per-gib N real bytes counted as one GiB of volume (default 1073741824; 1048576 makes a
+                            MiB count as a GiB, to see autoscaling; env AURORA_LOCAL_STORAGE_BYTES_PER_GIB)
 ${delayOptionNames.map((n) => `  --${kebab(n).padEnd(24)}milliseconds for this lifecycle step`).join('\n')}
 ${quotaNames.map((n) => `  --quota-${`${quotaOptions[n]} N`.padEnd(32)}default ${defaultQuotas[n]} (env ${quotaEnvName(n)})`).join('\n')}
 `;
@@ -49,6 +60,8 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
         'postgres-bin-dir': { type: 'string' },
         'realistic-delays': { type: 'boolean' },
         'price-table': { type: 'string' },
+        'storage-nodes-per-az': { type: 'string' },
+        'storage-bytes-per-gib': { type: 'string' },
         url: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
@@ -65,6 +78,8 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
   if (values.version) return (console.log(packageVersion), 0);
   const command = positionals[0] ?? 'start';
   if (command === 'costs') return printCosts(values.url ?? 'http://127.0.0.1:4566');
+  if (command === 'faults') return faultsCommand(values.url ?? 'http://127.0.0.1:4566', positionals.slice(1));
+  if (command === 'storage') return storageCommand(values.url ?? 'http://127.0.0.1:4566', positionals.slice(1));
   if (command !== 'start') {
     console.error(`aurora-local: unknown command "${command}"\n\n${usage}`);
     return 2;
@@ -108,6 +123,10 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
       postgresBinDir: values['postgres-bin-dir'],
       realisticDelays: values['realistic-delays'],
       priceTable: values['price-table'],
+      storage: {
+        ...(values['storage-nodes-per-az'] !== undefined ? { nodesPerAz: values['storage-nodes-per-az'] } : {}),
+        ...(values['storage-bytes-per-gib'] !== undefined ? { bytesPerGiB: values['storage-bytes-per-gib'] } : {}),
+      },
       delays,
       quotas,
     });
@@ -144,5 +163,74 @@ async function printCosts(url: string): Promise<number> {
     return 1;
   }
   console.log(renderCostTable(report));
+  return 0;
+}
+
+/** `aurora-local faults …`: the /_aurora/faults routes from a shell. */
+async function faultsCommand(url: string, args: string[]): Promise<number> {
+  const [action, ...rest] = args;
+  let request: { method: string; path: string; body?: unknown };
+  switch (action) {
+    case undefined:
+    case 'list':
+      request = { method: 'GET', path: '/_aurora/faults' };
+      break;
+    case 'az-outage':
+      request = { method: 'POST', path: '/_aurora/faults', body: { type: action, availabilityZone: rest[0] } };
+      break;
+    case 'node-outage':
+      request = { method: 'POST', path: '/_aurora/faults', body: { type: action, node: rest[0] } };
+      break;
+    case 'latency':
+      request = { method: 'POST', path: '/_aurora/faults', body: { type: action, node: rest[0], ms: Number(rest[1]) } };
+      break;
+    case 'corrupt-segment': {
+      const [cluster, first, second] = rest;
+      const [protectionGroup, segment] = second === undefined ? [0, Number(first)] : [Number(first), Number(second)];
+      request = { method: 'POST', path: '/_aurora/faults', body: { type: action, cluster, protectionGroup, segment } };
+      break;
+    }
+    case 'heal':
+      request = { method: 'DELETE', path: rest[0] ? `/_aurora/faults/${encodeURIComponent(rest[0])}` : '/_aurora/faults' };
+      break;
+    default:
+      console.error(`aurora-local faults: unknown action "${action}" (list, az-outage, node-outage, latency, corrupt-segment, heal)\n\n${usage}`);
+      return 2;
+  }
+  return callAdmin(url, request);
+}
+
+/** `aurora-local storage CLUSTER`: the storage view as JSON. */
+async function storageCommand(url: string, args: string[]): Promise<number> {
+  if (!args[0]) {
+    console.error('aurora-local storage: which cluster? aurora-local storage CLUSTER_ID');
+    return 2;
+  }
+  return callAdmin(url, { method: 'GET', path: `/_aurora/storage?cluster=${encodeURIComponent(args[0])}` });
+}
+
+async function callAdmin(url: string, request: { method: string; path: string; body?: unknown }): Promise<number> {
+  let response: Response;
+  try {
+    response = await fetch(new URL(request.path, url), {
+      method: request.method,
+      ...(request.body !== undefined ? { body: JSON.stringify(request.body), headers: { 'content-type': 'application/json' } } : {}),
+    });
+  } catch (error: any) {
+    console.error(`aurora-local: cannot reach ${url}: ${error?.cause?.message ?? error?.message ?? error} (is the emulator running? --url URL)`);
+    return 1;
+  }
+  const text = await response.text();
+  let shown = text;
+  try {
+    shown = JSON.stringify(JSON.parse(text), null, 2);
+  } catch {
+    // not JSON: print as it came
+  }
+  if (!response.ok) {
+    console.error(shown);
+    return 1;
+  }
+  console.log(shown);
   return 0;
 }

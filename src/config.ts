@@ -108,6 +108,27 @@ function resolveQuotas(options: Partial<Quotas> = {}, env: NodeJS.ProcessEnv): Q
 
 export type DataPlaneMode = 'none' | 'postgres';
 
+/** The storage fleet under the volumes (src/data-plane/storage/). */
+export interface StorageConfig {
+  /** Storage nodes in each of a region's three AZs (at least 2). */
+  nodesPerAz: number;
+  /** Real bytes counted as one GiB of volume: 1048576 makes a MiB of data count as a GiB (autoscaling tests). */
+  bytesPerGiB: number;
+}
+
+function resolveStorage(options: Partial<Record<keyof StorageConfig, number | string>> = {}, env: NodeJS.ProcessEnv): StorageConfig {
+  const number = (value: number | string | undefined, name: string, fallback: number, min: number) => {
+    if (value === undefined || value === '') return fallback;
+    const parsed = Number(value);
+    if (!Number.isInteger(parsed) || parsed < min) throw new Error(`${name} must be a whole number ≥ ${min}, not "${value}"`);
+    return parsed;
+  };
+  return {
+    nodesPerAz: number(options.nodesPerAz ?? env.AURORA_LOCAL_STORAGE_NODES_PER_AZ, 'storage nodes per AZ (AURORA_LOCAL_STORAGE_NODES_PER_AZ)', 3, 2),
+    bytesPerGiB: number(options.bytesPerGiB ?? env.AURORA_LOCAL_STORAGE_BYTES_PER_GIB, 'bytes per GiB (AURORA_LOCAL_STORAGE_BYTES_PER_GIB)', 1024 ** 3, 1),
+  };
+}
+
 export interface EmulatorOptions {
   port?: number; // 0 picks a free port
   host?: string;
@@ -120,6 +141,8 @@ export interface EmulatorOptions {
   postgresBinDir?: string;
   /** Prices for cost metering (JSON like fixtures/prices/aws-aurora-prices.json); that file when absent. */
   priceTable?: string;
+  /** Numbers, or their text as given on the command line. */
+  storage?: Partial<Record<keyof StorageConfig, number | string>>;
   /** Largest accepted request body. */
   maxBodyBytes?: number;
   log?: (line: string) => void;
@@ -134,6 +157,7 @@ export interface EmulatorConfig {
   dataPlane: DataPlaneMode;
   postgresBinDir?: string;
   priceTable?: string;
+  storage: StorageConfig;
   maxBodyBytes: number;
   log: (line: string) => void;
 }
@@ -182,6 +206,7 @@ export function resolveConfig(options: EmulatorOptions = {}, env: NodeJS.Process
     dataPlane,
     postgresBinDir: options.postgresBinDir ?? (env.AURORA_LOCAL_POSTGRES_BIN_DIR || undefined),
     priceTable: options.priceTable ?? (env.AURORA_LOCAL_PRICE_TABLE || undefined),
+    storage: resolveStorage(options.storage, env),
     maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
     log: options.log ?? ((line) => console.log(line)),
   };

@@ -10,7 +10,7 @@ import { Store } from './control-plane/store.js';
 import { transitionHandlers } from './control-plane/transitions.js';
 import { NoDataPlane, type DataPlane } from './data-plane/index.js';
 import { PostgresDataPlane } from './data-plane/postgresDataPlane.js';
-import { instanceExitHandler, restoreDataPlane } from './control-plane/dataPlaneSync.js';
+import { instanceExitHandler, restoreDataPlane, storageEventHandler } from './control-plane/dataPlaneSync.js';
 import { createApp } from './http/app.js';
 import { checkOperationTable } from './operations/index.js';
 import { Meter } from './metering/meter.js';
@@ -43,6 +43,7 @@ async function createDataPlane(config: EmulatorConfig): Promise<DataPlane> {
       return PostgresDataPlane.create({
         dataRoot: config.dataDir ? join(config.dataDir, 'postgres') : undefined,
         binDir: config.postgresBinDir,
+        storage: { nodesPerAz: config.storage.nodesPerAz, realBytesPerGiB: config.storage.bytesPerGiB },
         log: config.log,
       });
   }
@@ -62,6 +63,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     config.log,
   );
   dataPlane.onInstanceExit(instanceExitHandler(store, lifecycle, dataPlane, config));
+  dataPlane.storage?.onEvent(storageEventHandler(store, lifecycle));
   // Every cluster's endpoints and servers come back, with their data, before the API answers.
   await restoreDataPlane(store, dataPlane, config.log);
   const services = { config, store, lifecycle, dataPlane, meter, prices };

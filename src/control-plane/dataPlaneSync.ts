@@ -4,7 +4,7 @@
 // - when a server stops without being asked to (a crash, kill -9), Aurora's answer: the writer
 //   fails over to the best available replica, or restarts in place when there is none; a
 //   replica restarts in place.
-import type { DataPlane, InstanceExitListener } from '../data-plane/index.js';
+import type { DataPlane, InstanceExitListener, StorageEventListener } from '../data-plane/index.js';
 import type { EmulatorConfig } from '../config.js';
 import type { OperationContext } from './context.js';
 import { startFailover } from './failover.js';
@@ -12,7 +12,7 @@ import { customEndpointSpec } from './customEndpoints.js';
 import type { Lifecycle } from './lifecycle.js';
 import { clusterMembers } from './presenters.js';
 import type { Store } from './store.js';
-import { clusterSpec, instanceEvent, instanceSpec, openClusterEndpoints } from './transitions.js';
+import { clusterEvent, clusterSpec, instanceEvent, instanceSpec, openClusterEndpoints } from './transitions.js';
 
 const runningStatuses = new Set(['available', 'rebooting', 'modifying', 'renaming', 'failed', 'backing-up', 'resetting-master-credentials']);
 
@@ -75,6 +75,40 @@ export function instanceExitHandler(store: Store, lifecycle: Lifecycle, dataPlan
       // No replica to take over (or a replica died): Aurora restarts the instance in place.
       instance.status = 'rebooting';
       lifecycle.schedule(partition, 'instance-rebooted', instance.id, 0);
+    }
+    void store.persist();
+  };
+}
+
+/**
+ * What the storage volume reports becomes the cluster's events and statuses: repairs and
+ * quorum changes as events; a full volume makes its instances `storage-full` (RDS-EVENT-0007)
+ * until data is dropped; when a volume can recover again, instances that failed for want of
+ * its read quorum are restarted.
+ */
+export function storageEventHandler(store: Store, lifecycle: Lifecycle): StorageEventListener {
+  return (event) => {
+    const partition = store.partition(event.cluster.account, event.cluster.region);
+    const cluster = Object.values(partition.clusters).find((c) => c.resourceId === event.cluster.resourceId);
+    if (!cluster) return;
+    const members = clusterMembers(partition, cluster.id);
+    const categories = event.kind === 'repair' || event.kind === 'corruption-detected' ? ['notification'] : ['availability'];
+    clusterEvent(partition, cluster, event.message, categories);
+    if (event.kind === 'storage-full') {
+      for (const member of members.filter((m) => m.status === 'available')) {
+        member.status = 'storage-full';
+        instanceEvent(partition, member, 'Allocated storage has been exhausted: the cluster volume reached its size limit.', ['low storage'], 'RDS-EVENT-0007');
+      }
+    }
+    if (event.kind === 'storage-available') {
+      for (const member of members.filter((m) => m.status === 'storage-full')) member.status = 'available';
+    }
+    if (event.kind === 'read-quorum-restored') {
+      for (const member of members.filter((m) => m.status === 'failed' && /segments? (reachable|available)|needs the log of at least 3/.test(m.failureReason ?? ''))) {
+        member.status = 'rebooting';
+        delete member.failureReason;
+        lifecycle.schedule(partition, 'instance-rebooted', member.id, 0);
+      }
     }
     void store.persist();
   };

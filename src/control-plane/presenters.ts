@@ -44,7 +44,9 @@ export function restorableWindow(partition: Partition, cluster: ClusterRecord): 
     .filter((s) => s.resourceId === cluster.resourceId && s.snapshotType === 'automated')
     .map((s) => Date.parse(s.createdAt));
   const earliest = backups.length ? Math.min(...backups) : created;
-  return { earliest: new Date(earliest), latest: new Date(Math.max(earliest, Date.now() - 5 * 60 * 1000)) };
+  // AWS's LatestRestorableTime trails by up to 5 minutes (log shipping to S3). Here the volume's
+  // log is retained as it is written, so any second up to the last one can be restored.
+  return { earliest: new Date(earliest), latest: new Date(Math.max(earliest, Date.now() - 1000)) };
 }
 
 export function presentCluster(partition: Partition, cluster: ClusterRecord) {

