@@ -114,7 +114,7 @@ describe('aurora-postgresql clusters run real PostgreSQL', () => {
     await writer.query("INSERT INTO items VALUES (1, 'one'), (2, 'two')");
     const reader = await connect(cluster.ReaderEndpoint!, cluster.Port!);
     expect((await reader.query('SELECT pg_is_in_recovery() AS standby')).rows[0].standby).toBe(true);
-    // Synchronous replicas: a row acknowledged on the writer is on the replica.
+    // The replica streams the row (asynchronously, as Aurora Replicas do).
     await expect.poll(async () => (await reader.query('SELECT count(*)::int AS n FROM items')).rows[0].n, { timeout: 2000 }).toBe(2);
     await expect(reader.query("INSERT INTO items VALUES (3, 'three')")).rejects.toMatchObject({ code: '25006' });
     // Each instance's own endpoint reaches that instance.

@@ -175,8 +175,9 @@ export class ClusterVolume extends EventEmitter {
 
   /** Starts a segment's receiver; a segment back from an outage first catches up from its peers (gossip). */
   private async bringUp(segment: LogSegment): Promise<void> {
+    // A segment back from an outage streams from the writer's slot at once (commits waiting for
+    // a quorum resume soonest) and, meanwhile, takes what it missed from its peers (gossip).
     const streaming = segment.node.start();
-    // Once its copy is open, gossip: take what it missed from its peers (as well as from the writer's slot).
     void (async () => {
       for (let waited = 0; !segment.node.store && waited < 5000 && segment.node.state !== 'stopped'; waited += 5) await new Promise((r) => setTimeout(r, 5));
       await this.repair(segment, 'returned');
@@ -318,8 +319,7 @@ export class ClusterVolume extends EventEmitter {
   }
 
   /** Rebuilds a segment's bad or missing part from healthy peers; reported and evented when it copied anything. */
-  private async repair(segment: LogSegment, why: 'corrupt' | 'returned'): Promise<RepairReport | undefined> {
-    const store = segment.node.store;
+  private async repair(segment: LogSegment, why: 'corrupt' | 'returned', store = segment.node.store): Promise<RepairReport | undefined> {
     if (!store || segment.repairing) return undefined;
     const peers = this.segments
       .filter((s) => s !== segment && s.corruptChunks.length === 0 && s.node.store?.isInitialized && !this.options.condition(s.placement.nodeId).down)
@@ -327,7 +327,7 @@ export class ClusterVolume extends EventEmitter {
     if (peers.length === 0 || !store.isInitialized) return undefined;
     segment.repairing = true;
     try {
-      const report = await repairSegment({ name: `segment ${segment.index} (${segment.placement.nodeId})`, store }, peers);
+      const report = await repairSegment({ name: `segment ${segment.index} (${segment.placement.nodeId})`, store }, peers, { verify: why === 'corrupt' });
       if (report.unrepairedChunks.length === 0) segment.corruptChunks = [];
       if (report.bytesCopied === 0 && why === 'returned') return report;
       this.repairsValue.push(report);

@@ -38,7 +38,7 @@ function sameLog(target: WalSegmentStore, peer: WalSegmentStore): boolean {
  * segment's WAL receiver keeps appending (the store serializes the writes; the
  * receiver skips what repair already wrote).
  */
-export async function repairSegment(target: SegmentCopy, peers: readonly SegmentCopy[]): Promise<RepairReport> {
+export async function repairSegment(target: SegmentCopy, peers: readonly SegmentCopy[], options: { verify?: boolean } = {}): Promise<RepairReport> {
   const started = performance.now();
   const store = target.store;
   const kinds: RepairKind[] = [];
@@ -60,7 +60,8 @@ export async function repairSegment(target: SegmentCopy, peers: readonly Segment
   if (healthyPeers.length === 0) throw new Error(`Cannot repair ${target.name}: no peer holds the same log`);
 
   const reader = new VerifiedChunkReader(healthyPeers);
-  const { corruptChunks } = await store.verify();
+  // A segment back from an outage only needs what it missed (the scrubber checks the rest later).
+  const { corruptChunks } = options.verify === false ? { corruptChunks: [] as bigint[] } : await store.verify();
   if (corruptChunks.length > 0) kinds.push('corrupt-chunks');
   for (const chunkStart of corruptChunks) {
     const needed = Number((store.writtenLsn < chunkStart + BigInt(store.identity!.chunkSize) ? store.writtenLsn : chunkStart + BigInt(store.identity!.chunkSize)) - chunkStart);
