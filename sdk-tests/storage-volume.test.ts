@@ -2,7 +2,7 @@
 // through the SDK, the endpoints Describe returns, and the /_aurora storage and fault routes.
 // Six segments, two per AZ; commits need 4; recovery reads 3; corruption heals; the volume
 // grows and fills under the scale option.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import pg from 'pg';
 import {
   CreateDBClusterCommand,
@@ -17,6 +17,7 @@ import {
   type DBCluster,
 } from '@aws-sdk/client-rds';
 import { startEmulator, type Emulator } from '../src/emulator.js';
+import { main } from '../src/cli.js';
 
 const password = 'password1';
 const fast = { createClusterMs: 0, createInstanceMs: 0, failoverMs: 0, rebootInstanceMs: 0, modifyClusterMs: 0, deleteClusterMs: 0, deleteInstanceMs: 0 };
@@ -259,6 +260,32 @@ describe('the cluster volume: six segments in three AZs, 4/6 writes, 3/6 recover
     // It is a writer of its own, on its own volume.
     await restored.query('INSERT INTO ledger VALUES (100)');
     await restored.end();
+  });
+
+  it('injects and heals faults from the shell: aurora-local faults and aurora-local storage', async () => {
+    const run = async (...args: string[]) => {
+      const lines: string[] = [];
+      const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void lines.push(a.join(' ')));
+      const error = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void lines.push(a.join(' ')));
+      try {
+        return { code: await main([...args, '--url', emulator.url]), output: lines.join('\n') };
+      } finally {
+        log.mockRestore();
+        error.mockRestore();
+      }
+    };
+    const added = await run('faults', 'az-outage', 'us-east-1c');
+    expect(added.code).toBe(0);
+    const { faultId } = JSON.parse(added.output) as { faultId: string };
+    const view = JSON.parse((await run('storage', 'placed')).output) as StorageView;
+    expect(logSegments(view).filter((s) => s.state === 'down').map((s) => s.availabilityZone)).toEqual(['us-east-1c', 'us-east-1c']);
+    expect(JSON.parse((await run('faults', 'list')).output).faults).toContainEqual(expect.objectContaining({ faultId, type: 'az-outage' }));
+    const bad = await run('faults', 'node-outage', 'us-east-1c-sn9');
+    expect(bad.code).toBe(1);
+    expect(bad.output).toMatch(/is not a storage node/);
+    expect((await run('faults', 'heal', faultId)).code).toBe(0);
+    expect(JSON.parse((await run('faults', 'list')).output).faults).toEqual([]);
+    expect((await run('faults', 'explode')).code).toBe(2);
   });
 
   it('reports metrics: volume bytes and I/Os, commit latency, repairs', async () => {

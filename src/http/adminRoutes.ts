@@ -115,6 +115,7 @@ export function adminRoutes(services: Services, startedAt: Date, version: string
       for (const cluster of Object.values(partition.clusters)) await services.dataPlane.deleteCluster(clusterSpec(partition, cluster)).catch(() => {});
     }
     await services.store.reset();
+    await services.dataPlane.storage?.clearFaults(); // faults too: each test starts from a healthy fleet
     response.json({ status: 'reset' });
   });
   return router;
