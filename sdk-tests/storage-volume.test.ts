@@ -210,6 +210,33 @@ describe('the cluster volume: six segments in three AZs, 4/6 writes, 3/6 recover
     await Promise.all([check.end(), after.end()]);
   });
 
+  it('cannot recover a crashed writer with 4 segments down: failed with the reason, restarted when segments return', async () => {
+    const cluster = await createCluster(rds, 'noread', 1);
+    const client = await connect(cluster.Endpoint!, cluster.Port!);
+    await client.query('CREATE TABLE kept (id int)');
+    await client.query('INSERT INTO kept VALUES (1), (2)');
+    await client.end();
+    const a = await admin<{ faultId: string }>(emulator, 'POST', '/_aurora/faults', { type: 'az-outage', availabilityZone: 'us-east-1a' });
+    const b = await admin<{ faultId: string }>(emulator, 'POST', '/_aurora/faults', { type: 'az-outage', availabilityZone: 'us-east-1b' });
+    expect(await storage(emulator, 'noread')).toMatchObject({ writeQuorum: false, readQuorum: false });
+    const pid = (await admin<{ instances: { pid: number }[] }>(emulator, 'GET', '/_aurora/clusters/noread/data-plane')).body.instances[0]!.pid;
+    process.kill(pid, 'SIGKILL');
+    const instance = async () => (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'noread-1' }))).DBInstances![0]!;
+    await expect.poll(async () => (await instance()).DBInstanceStatus, { timeout: 15_000, interval: 200 }).toBe('failed');
+    const events = async (type: 'db-instance' | 'db-cluster', id: string) =>
+      (await rds.send(new DescribeEventsCommand({ SourceType: type, SourceIdentifier: id }))).Events!.map((e) => e.Message!);
+    expect((await events('db-instance', 'noread-1')).some((m) => /Recovery needs the log of at least 3 of 6 segments; 2 available/.test(m))).toBe(true);
+    expect((await events('db-cluster', 'noread')).some((m) => /cannot recover: 2 of 6 segments reachable, 3 needed/.test(m))).toBe(true);
+    // One AZ back: 4 segments, the writer recovers by itself, with its rows.
+    await admin(emulator, 'DELETE', `/_aurora/faults/${b.body.faultId}`);
+    await expect.poll(async () => (await instance()).DBInstanceStatus, { timeout: 20_000, interval: 200 }).toBe('available');
+    const again = await connect(cluster.Endpoint!, cluster.Port!);
+    expect((await again.query('SELECT count(*)::int AS n FROM kept')).rows[0].n).toBe(2);
+    await again.query('INSERT INTO kept VALUES (3)');
+    await again.end();
+    await admin(emulator, 'DELETE', `/_aurora/faults/${a.body.faultId}`);
+  });
+
   it('detects a corrupted segment by its checksum, heals it from peers and records the repair', async () => {
     const cluster = await createCluster(rds, 'heal', 1);
     const client = await connect(cluster.Endpoint!, cluster.Port!);
