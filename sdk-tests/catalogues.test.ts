@@ -13,6 +13,7 @@ import {
   DBSubnetGroupQuotaExceededFault,
   DBSubnetQuotaExceededFault,
   DeleteDBClusterCommand,
+  waitUntilDBClusterDeleted,
   DeleteDBInstanceCommand,
   DeleteDBSubnetGroupCommand,
   DescribeAccountAttributesCommand,
@@ -195,6 +196,8 @@ describe('DB subnet groups', () => {
     await rds.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: 'in-subnets-1', SkipFinalSnapshot: true }));
     await waitUntilDBInstanceDeleted({ client: rds, ...waitOptions }, { DBInstanceIdentifier: 'in-subnets-1' });
     await rds.send(new DeleteDBClusterCommand({ DBClusterIdentifier: 'in-subnets', SkipFinalSnapshot: true }));
+    // Gone before the next tests count the region's clusters (DescribeAccountAttributes' Used).
+    await waitUntilDBClusterDeleted({ client: rds, ...waitOptions }, { DBClusterIdentifier: 'in-subnets' });
   });
 
   it('DBSubnetGroupQuotaExceeded past config.quotas.subnetGroups (3 here; default not counted)', async () => {
