@@ -97,6 +97,8 @@ describe('the cluster volume: six segments in three AZs, 4/6 writes, 3/6 recover
     await client.query('CREATE TABLE t (id int)');
     await client.query('INSERT INTO t SELECT generate_series(1, 100)');
     await client.end();
+    // All six streaming (on a busy machine one may still be connecting for a moment).
+    await expect.poll(async () => logSegments(await storage(emulator, 'placed')).every((s) => s.state === 'up' && s.durableLsn), { timeout: 10_000 }).toBe(true);
     const view = await storage(emulator, 'placed');
     const segments = logSegments(view);
     expect(segments).toHaveLength(6);
@@ -249,7 +251,8 @@ describe('the cluster volume: six segments in three AZs, 4/6 writes, 3/6 recover
     expect(view.repairs[0]).toMatchObject({ kinds: ['corrupt-chunks'] });
     expect(view.repairs[0]!.segment).toMatch(/^segment 2 /);
     expect(view.repairs[0]!.bytesCopied).toBeGreaterThan(0);
-    expect(logSegments(view)[2]!.state).toBe('up');
+    // Healthy again (it may trail its peers for a moment on a busy machine).
+    await expect.poll(async () => logSegments(await storage(emulator, 'heal'))[2]!.state, { timeout: 10_000 }).toBe('up');
     const events = (await rds.send(new DescribeEventsCommand({ SourceType: 'db-cluster', SourceIdentifier: 'heal' }))).Events!.map((e) => e.Message!);
     expect(events.some((m) => /segment 2 .* failed its checksum/.test(m))).toBe(true);
     expect(events.some((m) => /segment 2 .* repaired corrupt data from its peers: \d+ bytes in [\d.]+ ms/.test(m))).toBe(true);
@@ -311,7 +314,7 @@ describe('the cluster volume: six segments in three AZs, 4/6 writes, 3/6 recover
     expect(bad.code).toBe(1);
     expect(bad.output).toMatch(/is not a storage node/);
     expect((await run('faults', 'heal', faultId)).code).toBe(0);
-    expect(JSON.parse((await run('faults', 'list')).output).faults).toEqual([]);
+    expect(JSON.parse((await run('faults', 'list')).output).faults).not.toContainEqual(expect.objectContaining({ faultId }));
     expect((await run('faults', 'explode')).code).toBe(2);
   });
 
@@ -340,29 +343,29 @@ describe('autoscaling under the scale option (512 real bytes count as a GiB)', (
   it('grows in 10 GiB protection groups, stops writes at 128 TiB with storage-full, and recovers when data is dropped', async () => {
     const cluster = await createCluster(rds, 'grow', 1);
     const client = await connect(cluster.Endpoint!, cluster.Port!);
-    await expect.poll(async () => (await storage(emulator, 'grow')).volumeBytesUsed, { timeout: 5000 }).toBeGreaterThan(0);
+    await expect.poll(async () => (await storage(emulator, 'grow')).volumeBytesUsed, { timeout: 20_000 }).toBeGreaterThan(0);
     const before = await storage(emulator, 'grow');
     expect(before.allocatedBytes % (10 * 1024 ** 3)).toBe(0);
     expect(before.protectionGroups.length).toBe(before.allocatedBytes / (10 * 1024 ** 3));
     await client.query('CREATE TABLE big (pad text)');
     // ~4 MiB more: 8 TiB at this scale.
     await client.query("INSERT INTO big SELECT repeat(md5(g::text), 30) FROM generate_series(1, 4000) g");
-    await expect.poll(async () => (await storage(emulator, 'grow')).allocatedBytes, { timeout: 5000 }).toBeGreaterThan(before.allocatedBytes + 1024 ** 4);
+    await expect.poll(async () => (await storage(emulator, 'grow')).allocatedBytes, { timeout: 20_000 }).toBeGreaterThan(before.allocatedBytes + 1024 ** 4);
     // Fill it past 128 TiB (64 MiB real).
     await client.query("INSERT INTO big SELECT repeat(md5(g::text), 30) FROM generate_series(1, 70000) g");
-    await expect.poll(async () => (await storage(emulator, 'grow')).storageFull, { timeout: 5000 }).toBe(true);
+    await expect.poll(async () => (await storage(emulator, 'grow')).storageFull, { timeout: 20_000 }).toBe(true);
     const full = await storage(emulator, 'grow');
     expect(full.allocatedBytes).toBe(128 * 1024 ** 4);
     await expect(client.query("INSERT INTO big VALUES ('more')")).rejects.toThrow(/read-only transaction/);
     await expect
-      .poll(async () => (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'grow-1' }))).DBInstances![0]!.DBInstanceStatus, { timeout: 5000 })
+      .poll(async () => (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'grow-1' }))).DBInstances![0]!.DBInstanceStatus, { timeout: 20_000 })
       .toBe('storage-full');
     // Freeing space (a read-write transaction may still drop data) brings writes back.
     await client.query('BEGIN READ WRITE');
     await client.query('DROP TABLE big');
     await client.query('COMMIT');
     await expect
-      .poll(async () => (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'grow-1' }))).DBInstances![0]!.DBInstanceStatus, { timeout: 5000 })
+      .poll(async () => (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'grow-1' }))).DBInstances![0]!.DBInstanceStatus, { timeout: 20_000 })
       .toBe('available');
     const shrunk = await storage(emulator, 'grow');
     expect(shrunk.storageFull).toBe(false);
