@@ -12,6 +12,13 @@ COPY bin ./bin
 RUN npm ci --no-audit --no-fund && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
+# MariaDB for aurora-mysql clusters: the server and mariadb-install-db, the client, mariadb-binlog
+# (Backtrack's flashback) and mariadb-backup (replica clones, snapshots). Servers are started by the
+# emulator itself; the packages install no service.
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+      mariadb-server-core mariadb-client-core mariadb-client mariadb-backup \
+ && rm -rf /var/lib/apt/lists/*
 ENV NODE_ENV=production AURORA_LOCAL_HOST=0.0.0.0 AURORA_LOCAL_PORT=4566 AURORA_LOCAL_DATA_DIR=/data
 RUN groupadd --system aurora && useradd --system --gid aurora --home-dir /app aurora \
  && mkdir -p /data && chown aurora:aurora /data

@@ -90,8 +90,8 @@ async function reachableBinaries(binaries: PostgresBinaries, runAs: ServerUser, 
   return { ...copied, origin: binaries.origin };
 }
 
-/** Creates an empty data directory owned by the server user (refusing to reuse a non-empty one). */
-export async function createEmptyDataDir(env: ComputeEnvironment, dataDir: string): Promise<string> {
+/** Creates an empty data directory owned by the server user (refusing to reuse a non-empty one); MariaDB's servers use it too. */
+export async function createEmptyDataDir(env: Pick<ComputeEnvironment, 'runAs'>, dataDir: string): Promise<string> {
   const dir = path.resolve(dataDir);
   const existing = await fs.readdir(dir).catch(() => undefined);
   if (existing && existing.length > 0) throw new Error(`Data directory ${dir} already exists and is not empty`);
