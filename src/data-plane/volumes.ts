@@ -30,7 +30,7 @@ export class Volumes implements StorageControl {
   constructor(
     private readonly options: VolumeOptions,
     private readonly dataRoot: string,
-    private readonly log: (line: string) => void,
+    log: (line: string) => void,
   ) {
     this.faults = new StorageFaults(options.nodesPerAz);
     this.quietLog = quietRepeats(log);

@@ -4,7 +4,7 @@
  * chunk, taking only chunks that verify against their checksums. Each repair
  * reports what it copied and how long it took.
  */
-import { formatLsn, type Lsn } from './lsn.js';
+import { formatLsn } from './lsn.js';
 import { VerifiedChunkReader, type SegmentCopy } from './chunkReader.js';
 import type { WalSegmentStore } from './walSegmentStore.js';
 
