@@ -319,7 +319,7 @@ describe('the cluster volume: six segments in three AZs, 4/6 writes, 3/6 recover
   });
 
   it('reports metrics: volume bytes and I/Os, commit latency, repairs', async () => {
-    await expect.poll(async () => (await admin<any>(emulator, 'GET', '/_aurora/clusters/heal/metrics')).body.commitLatencyMs.samples, { timeout: 5000 }).toBeGreaterThan(0);
+    await expect.poll(async () => (await admin<any>(emulator, 'GET', '/_aurora/clusters/heal/metrics')).body.commitLatencyMs.samples, { timeout: 15_000 }).toBeGreaterThan(0);
     const { body } = await admin<any>(emulator, 'GET', '/_aurora/clusters/heal/metrics');
     expect(body.VolumeBytesUsed).toBeGreaterThan(0);
     expect(body.commitLatencyMs.p50).toBeGreaterThan(0);

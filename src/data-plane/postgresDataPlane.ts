@@ -79,6 +79,7 @@ interface ClusterRuntime {
   attachedWriter?: string;
   /** Past the volume's size limit: the writer refuses writes until data is dropped. */
   storageFull: boolean;
+  takingBaseImage?: boolean;
   /** Round trips of a probe commit through the write quorum (ms), the last minutes. */
   commitSamples: number[];
   commitProbe?: Promise<void>;
@@ -118,13 +119,17 @@ export class PostgresDataPlane implements DataPlane {
   private async sampleLag(): Promise<void> {
     if (this.sampling || this.closed) return;
     this.sampling = true;
+    this.ticks += 1;
     try {
       for (const cluster of this.clusters.values()) {
         const writer = this.writerOf(cluster);
         if (writer?.server?.server.isRunning) {
           await this.checkVolumeSize(cluster, writer).catch(() => {});
-          this.probeCommit(cluster, writer);
-          if (++this.ticks % 5 === 0) await this.sampleIO(cluster);
+          // Every 5 s: each costs a login, and the machine is shared with the servers.
+          if (this.ticks % 5 === 0) {
+            this.probeCommit(cluster, writer);
+            await this.sampleIO(cluster);
+          }
         }
         if (!writer?.server?.server.isRunning || cluster.instances.size < 2) continue;
         cluster.lastLag = await this.measureLag(cluster, writer).catch(() => cluster.lastLag);
@@ -465,7 +470,8 @@ export class PostgresDataPlane implements DataPlane {
     this.watch(cluster, instance, server);
     await this.refresh(cluster);
     // In the background, behind this operation: the instance is available meanwhile.
-    if (spec.isWriter) void this.inCluster(cluster.spec, () => this.takeFirstBaseImage(cluster)).catch(() => {});
+    // Not in the cluster's queue: a replica's clone or a failover need not wait for the copy.
+    if (spec.isWriter) void this.takeFirstBaseImage(cluster).catch(() => {});
   }
 
   /** Notices a server that stops without being asked to, and tells the control plane. */
@@ -690,17 +696,30 @@ export class PostgresDataPlane implements DataPlane {
    */
   private async takeFirstBaseImage(cluster: ClusterRuntime): Promise<void> {
     const dir = this.baseImagesDir(cluster);
-    if ((await fs.readdir(dir).catch(() => [])).length > 0) return;
+    if (cluster.takingBaseImage || (await fs.readdir(dir).catch(() => [])).some((entry) => /^base-\d+$/.test(entry))) return;
+    cluster.takingBaseImage = true;
+    try {
+      await this.takeBaseImage(cluster, dir);
+    } finally {
+      cluster.takingBaseImage = false;
+    }
+  }
+
+  private async takeBaseImage(cluster: ClusterRuntime, dir: string): Promise<void> {
     const writer = this.writerOf(cluster);
     if (!writer?.server?.server.isRunning) return;
     const env = await this.compute();
     await fs.mkdir(dir, { recursive: true });
+    // Written under a temporary name: a half-copied image (the writer stopped under it) is never used.
     const target = path.join(dir, `base-${Date.now()}`);
+    const partial = `${target}.partial`;
     try {
-      await compute.snapshotDataDir(env, writer.server, target);
+      await compute.snapshotDataDir(env, writer.server, partial);
+      await fs.rename(partial, target);
     } catch (error) {
-      await fs.rm(target, { recursive: true, force: true });
-      this.options.log(`data plane: base image of ${cluster.spec.clusterId} failed: ${(error as Error).message}`);
+      await fs.rm(partial, { recursive: true, force: true });
+      // Taken again at the writer's next start.
+      this.options.log(`data plane: no base image of ${cluster.spec.clusterId} yet (${(error as Error).message}); point-in-time restore uses snapshots until one is taken`);
     }
   }
 

@@ -95,8 +95,8 @@ const segmentName = (index: number) => `aurora_segment_${index}`;
 /** A segment this far behind the WAL the server has sent is lagging, not up (bytes). */
 const LAGGING_BYTES = 1024n * 1024n;
 /** Chunks verified per segment per scrub tick: the newest ones, and a window moving over the rest. */
-const TAIL_CHUNKS = 128n;
-const ROLLING_CHUNKS = 512;
+const TAIL_CHUNKS = 16n;
+const ROLLING_CHUNKS = 64;
 const KEPT_REPAIRS = 50;
 
 export class ClusterVolume extends EventEmitter {
