@@ -152,9 +152,10 @@ export function run(command: string, args: string[], { env, timeoutMs, cwd }: { 
 }
 
 /**
- * Endpoint host names: AWS-shaped without a data plane; with the postgres data plane, an
- * aurora-postgresql endpoint is a loopback address that really answers.
+ * Endpoint host names: AWS-shaped without a data plane; with the postgres data plane (real
+ * PostgreSQL and MariaDB servers), an endpoint of either engine is a loopback address that
+ * really answers.
  */
-export function expectedHost(awsShaped: RegExp, engine: 'aurora-postgresql' | 'aurora-mysql' = 'aurora-postgresql'): RegExp {
-  return testDataPlane === 'postgres' && engine === 'aurora-postgresql' ? /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/ : awsShaped;
+export function expectedHost(awsShaped: RegExp, _engine: 'aurora-postgresql' | 'aurora-mysql' = 'aurora-postgresql'): RegExp {
+  return testDataPlane === 'postgres' ? /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/ : awsShaped;
 }

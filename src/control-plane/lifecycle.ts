@@ -45,6 +45,11 @@ export class Lifecycle {
     this.armedFor = Infinity; // the cleared timer no longer covers anything: start() must re-arm
   }
 
+  /** Resolves once the step running now (if any) has finished: close() waits, so no step runs into a stopping data plane. */
+  async drained(timeoutMs = 30_000): Promise<void> {
+    for (const deadline = Date.now() + timeoutMs; this.running && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+
   /** Re-arms the timer for the earliest transition. */
   arm(): void {
     if (this.stopped || this.running) return;

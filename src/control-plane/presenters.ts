@@ -97,8 +97,8 @@ export function presentCluster(partition: Partition, cluster: ClusterRecord) {
     ClusterCreateTime: new Date(created),
     EarliestBacktrackTime: earliestBacktrackTime(cluster, now),
     BacktrackWindow: cluster.backtrackWindow,
-    // No data plane counts change records yet: 0 while Backtrack is on.
-    BacktrackConsumedChangeRecords: cluster.backtrackWindow ? 0 : undefined,
+    // The change records the data plane's rewinds reverted (0 without a data plane), while Backtrack is on.
+    BacktrackConsumedChangeRecords: cluster.backtrackWindow ? (cluster.backtrackConsumedChangeRecords ?? 0) : undefined,
     EnabledCloudwatchLogsExports: cluster.enabledCloudwatchLogsExports.length ? cluster.enabledCloudwatchLogsExports : undefined,
     PendingModifiedValues: pendingValues(cluster.pending),
     EngineMode: cluster.engineMode,

@@ -142,6 +142,12 @@ export interface DataPlane {
     at: Date,
     intoKey: string,
   ): Promise<{ lsn: string; lastCommitTime: string | null } | undefined>;
+  /**
+   * Backtrack: rewinds the cluster's data in place to `to` (what was committed before it stays),
+   * dropping client connections meanwhile; resolves with the change records reverted.
+   * Undefined where the data plane cannot rewind (the control plane then changes records only).
+   */
+  backtrack?(cluster: ClusterSpec, to: Date): Promise<{ changeRecords: number }>;
   /** Makes `to` the writer; the old writer (if any) comes back as a replica. */
   failover(cluster: ClusterSpec, to: InstanceSpec, from?: InstanceSpec): Promise<void>;
   stopCluster(cluster: ClusterSpec, instances: InstanceSpec[]): Promise<void>;

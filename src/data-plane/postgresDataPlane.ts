@@ -13,9 +13,9 @@
 // - Replicas are hot standbys with a replication slot each, streaming asynchronously. A
 //   replica promoted after the writer died first reads the log tail from at least 3
 //   segments, so it holds every acknowledged commit even when it lagged.
-// aurora-mysql clusters, and the secondary clusters of global databases (cross-region
-// replication is not built yet), are not served here: they stay metadata-only, like
-// `--data-plane none`.
+// aurora-mysql clusters are served by mysqlDataPlane.ts (engineDataPlanes.ts routes them); the
+// secondary clusters of global databases (cross-region replication is not built yet) stay
+// metadata-only, like `--data-plane none`.
 import fs from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -438,7 +438,7 @@ export class PostgresDataPlane implements DataPlane {
     if (hasData) {
       // A writer coming back after a crash recovers from the volume: it needs 3 of 6 segments.
       if (spec.isWriter && cluster.attachedWriter) this.volumes.volumeFor(cluster.spec).recoveryPoint();
-      server = await compute.startInstance(env, placement);
+      server = await startAfterCrash(() => compute.startInstance(env, placement));
       const standby = await compute.isInRecovery(server);
       if (spec.isWriter && standby) await compute.promote(server);
       if (!spec.isWriter && !standby) {
@@ -718,6 +718,7 @@ export class PostgresDataPlane implements DataPlane {
       await fs.rename(partial, target);
     } catch (error) {
       await fs.rm(partial, { recursive: true, force: true });
+      if (this.closed) return; // the emulator is stopping under the copy
       // Taken again at the writer's next start.
       this.options.log(`data plane: no base image of ${cluster.spec.clusterId} yet (${(error as Error).message}); point-in-time restore uses snapshots until one is taken`);
     }
@@ -936,6 +937,21 @@ export class PostgresDataPlane implements DataPlane {
     await this.volumes.close();
     this.clusters.clear();
     if (this.ephemeral) await fs.rm(this.dataRoot, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Right after a kill, a backend of the dead postmaster can still hold its shared memory for a
+ * moment, and PostgreSQL refuses to start beside it: a start that fails is tried again, twice.
+ */
+async function startAfterCrash<T>(start: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start();
+    } catch (error) {
+      if (attempt >= 3 || !(error instanceof compute.PostgresStartError)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
+    }
   }
 }
 

@@ -120,8 +120,8 @@ describe('restart on the same data directory', () => {
     expect(tagsBefore).toEqual([{ Key: 'role', Value: 'writer' }]);
 
     await stop(emulator);
-    // No temporary file left behind (the postgres data plane keeps its data beside the state).
-    expect(readdirSync(dir).filter((f) => f !== 'postgres').sort()).toEqual(['state.json']);
+    // No temporary file left behind (the data planes keep their data beside the state).
+    expect(readdirSync(dir).filter((f) => f !== 'postgres' && f !== 'mysql').sort()).toEqual(['state.json']);
 
     emulator = await start({ dataDir: dir });
     rds = client(emulator.url);

@@ -1,0 +1,757 @@
+// The MySQL data plane: one real MariaDB server (mysql/, the compute layer) per DB instance of
+// an aurora-mysql cluster, supervised here. It mirrors postgresDataPlane.ts:
+//
+// - Each instance's server listens on the instance's own loopback address at the cluster's
+//   port: the instance endpoint is the server itself.
+// - The cluster's writer and reader endpoints are TCP proxies on their own loopback addresses,
+//   same port: the writer proxy follows the current writer, the reader proxy spreads new
+//   connections over the running replicas (the writer when there are none).
+// - Replicas are read-only mariadb-backup clones replicating by GTID (asynchronously). There is
+//   no shared storage volume: a failover first lets the target apply everything the old writer
+//   logged — restarting a crashed writer on its data directory for that — so no acknowledged
+//   commit is lost, then promotes it; the other instances follow it (or are cloned again).
+// - Backtrack rewinds the writer with binary-log flashback (mysql/backtrack.ts); replicas follow.
+// The secondary clusters of global databases are not served here (metadata only).
+import fs from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import * as mysql from './mysql/index.js';
+import { copyDataDir } from './compute/dataDirCopy.js';
+import { withMysqlAdmin, queryRows } from './mysql/sql.js';
+import { pidFileFor } from './mysql/settings.js';
+import { EndpointProxy } from './endpoints/endpointProxy.js';
+import { LoopbackAllocator, loopbackRangeUsable, portIsFree } from './endpoints/loopback.js';
+import type {
+  ClusterEndpoints,
+  ClusterSpec,
+  CustomEndpointSpec,
+  DataPlane,
+  DataPlaneView,
+  InstanceExitListener,
+  InstancePlacement,
+  InstanceSpec,
+  ReplicaLagReport,
+  VolumeUsage,
+} from './index.js';
+
+export interface MysqlDataPlaneOptions {
+  /** Where data directories live; a temporary directory (removed on close) when absent. */
+  dataRoot?: string;
+  /** A MariaDB bin directory instead of PATH and the system directories. */
+  binDir?: string;
+  log: (line: string) => void;
+}
+
+interface InstanceRuntime {
+  instanceId: string;
+  resourceId: string;
+  host: string;
+  port: number;
+  dataDir: string;
+  isWriter: boolean;
+  server?: mysql.MysqlInstance;
+  /** Set while we stop the server on purpose, so its exit is not taken for a crash. */
+  stopping: boolean;
+}
+
+interface ClusterRuntime {
+  spec: ClusterSpec;
+  endpoints: ClusterEndpoints;
+  writerProxy: EndpointProxy;
+  readerProxy?: EndpointProxy;
+  customEndpoints: Map<string, { spec: CustomEndpointSpec; host: string; proxy: EndpointProxy }>;
+  instances: Map<string, InstanceRuntime>; // by instance resource id
+  /** Serialises the cluster's operations. */
+  queue: Promise<unknown>;
+  /** Replica lag samples (ms) per instance resource id, one a second, newest last. */
+  lagSamples: Map<string, number[]>;
+}
+
+const lagSamplesKept = 300;
+const isLoopbackAddress = (host: string) => /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+const exists = (file: string) => fs.stat(file).then(() => true, () => false);
+/** A MariaDB data directory of ours (instance, or the cluster's kept data). */
+const hasMysqlData = (dir: string) => exists(path.join(dir, 'aurora-local.cnf'));
+/** A snapshot directory written by snapshotMysqlDataDir. */
+const hasMysqlSnapshot = (dir: string) => exists(path.join(dir, 'aurora_local_snapshot.json'));
+
+export class MysqlDataPlane implements DataPlane {
+  readonly mode = 'mysql';
+  private environment?: Promise<mysql.MysqlEnvironment>;
+  private readonly clusters = new Map<string, ClusterRuntime>();
+  private readonly listeners: InstanceExitListener[] = [];
+  private closed = false;
+  private readonly lagTimer: NodeJS.Timeout;
+  private sampling = false;
+
+  private constructor(
+    private readonly options: MysqlDataPlaneOptions,
+    private readonly dataRoot: string,
+    private readonly ephemeral: boolean,
+    private readonly addresses: LoopbackAllocator,
+  ) {
+    this.lagTimer = setInterval(() => void this.sampleLag(), 1000);
+    this.lagTimer.unref();
+  }
+
+  static async create(options: MysqlDataPlaneOptions): Promise<MysqlDataPlane> {
+    const ephemeral = !options.dataRoot;
+    // A given data root is created on first use (no aurora-mysql cluster, no directory).
+    const dataRoot = options.dataRoot ? path.resolve(options.dataRoot) : await fs.mkdtemp(path.join(tmpdir(), 'aurora-local-mysql-'));
+    // When we are root, MariaDB runs as an unprivileged user that must pass through here.
+    if (ephemeral) await fs.chmod(dataRoot, 0o711);
+    return new MysqlDataPlane(options, dataRoot, ephemeral, new LoopbackAllocator(await loopbackRangeUsable()));
+  }
+
+  onInstanceExit(listener: InstanceExitListener): void {
+    this.listeners.push(listener);
+  }
+
+  /** Prepared on first use: missing binaries then fail the instance (DataPlaneUnavailableError), not the emulator. */
+  private mysqlEnv(): Promise<mysql.MysqlEnvironment> {
+    this.environment ??= mysql.prepareMysqlEnvironment({ dataRoot: path.join(this.dataRoot, 'compute'), binDir: this.options.binDir });
+    // A failure is not cached: installing MariaDB while the emulator runs is enough to retry.
+    this.environment.catch(() => (this.environment = undefined));
+    return this.environment;
+  }
+
+  private serves(spec: ClusterSpec): boolean {
+    return spec.engine === 'aurora-mysql' && !spec.globalSecondary;
+  }
+
+  // ---- endpoints ----
+
+  async attachCluster(spec: ClusterSpec, requested: ClusterEndpoints): Promise<ClusterEndpoints> {
+    if (!this.serves(spec)) return requested;
+    const existing = this.clusters.get(spec.resourceId);
+    if (existing) {
+      existing.spec = spec;
+      return existing.endpoints;
+    }
+    let writerHost = this.claimAddress(requested.writerHost);
+    let readerHost = this.claimAddress(requested.readerHost);
+    let writerProxy = new EndpointProxy(`${spec.clusterId} writer`);
+    let readerProxy = writerHost === readerHost ? undefined : new EndpointProxy(`${spec.clusterId} reader`);
+    const pairs = () => [[writerProxy, writerHost], ...(readerProxy ? [[readerProxy, readerHost]] : [])] as [EndpointProxy, string][];
+    let port: number | undefined;
+    for (let attempt = 0; attempt < 8 && port === undefined; attempt++) {
+      try {
+        port = await this.listenOnOnePort(pairs(), requested.port, requested.port);
+      } catch (error: any) {
+        if (error?.code !== 'EADDRINUSE' || writerHost === '127.0.0.1') break;
+        writerHost = this.addresses.allocate();
+        readerHost = this.addresses.allocate();
+        writerProxy = new EndpointProxy(`${spec.clusterId} writer`);
+        readerProxy = new EndpointProxy(`${spec.clusterId} reader`);
+      }
+    }
+    port ??= await this.listenOnOnePort(pairs(), requested.port, Math.min(65535, requested.port + 200));
+    const endpoints = { writerHost, readerHost, port };
+    this.clusters.set(spec.resourceId, { spec, endpoints, writerProxy, readerProxy, instances: new Map(), customEndpoints: new Map(), queue: Promise.resolve(), lagSamples: new Map() });
+    return endpoints;
+  }
+
+  async placeInstance(spec: Omit<InstanceSpec, 'host' | 'port'>, requested: InstancePlacement): Promise<InstancePlacement> {
+    const cluster = this.clusters.get(spec.cluster.resourceId);
+    if (!cluster) return requested;
+    const existing = cluster.instances.get(spec.resourceId);
+    if (existing) {
+      existing.instanceId = spec.instanceId;
+      return { host: existing.host, port: existing.port };
+    }
+    let host = this.claimAddress(requested.host);
+    for (let attempt = 0; attempt < 8 && host !== '127.0.0.1' && !(await portIsFree(host, requested.port)); attempt++) {
+      host = this.addresses.allocate();
+    }
+    let port = requested.port;
+    while (!(await portIsFree(host, port))) {
+      if (++port > 65535) throw new Error(`no free port on ${host} from ${requested.port}`);
+    }
+    cluster.instances.set(spec.resourceId, {
+      instanceId: spec.instanceId,
+      resourceId: spec.resourceId,
+      host,
+      port,
+      dataDir: path.join(this.dataRoot, 'clusters', spec.cluster.resourceId, spec.resourceId),
+      isWriter: spec.isWriter,
+      stopping: false,
+    });
+    return { host, port };
+  }
+
+  attachCustomEndpoint(spec: ClusterSpec, endpoint: CustomEndpointSpec, requestedHost: string): Promise<string> {
+    if (!this.clusters.has(spec.resourceId)) return Promise.resolve(requestedHost);
+    return this.inCluster(spec, async (cluster) => {
+      const existing = cluster.customEndpoints.get(endpoint.key);
+      if (existing) {
+        existing.spec = endpoint;
+        this.refresh(cluster);
+        return existing.host;
+      }
+      for (let attempt = 0; attempt < 20; attempt++) {
+        const host = this.claimAddress(attempt === 0 ? requestedHost : 'new');
+        const proxy = new EndpointProxy(`${spec.clusterId} custom ${endpoint.key}`);
+        try {
+          await proxy.listen(host, cluster.endpoints.port);
+        } catch (error: any) {
+          this.addresses.release(host);
+          if (error?.code === 'EADDRINUSE' && host !== '127.0.0.1') continue;
+          throw error;
+        }
+        cluster.customEndpoints.set(endpoint.key, { spec: endpoint, host, proxy });
+        this.refresh(cluster);
+        return host;
+      }
+      throw new Error(`no loopback address is free on port ${cluster.endpoints.port} for custom endpoint ${endpoint.key}`);
+    });
+  }
+
+  detachCustomEndpoint(spec: ClusterSpec, key: string): Promise<void> {
+    return this.inCluster(spec, async (cluster) => {
+      const endpoint = cluster.customEndpoints.get(key);
+      if (!endpoint) return;
+      cluster.customEndpoints.delete(key);
+      await endpoint.proxy.close();
+      this.addresses.release(endpoint.host);
+    });
+  }
+
+  private claimAddress(requested: string): string {
+    if (isLoopbackAddress(requested) && requested !== '127.0.0.1') {
+      this.addresses.reserve(requested);
+      return requested;
+    }
+    return this.addresses.allocate();
+  }
+
+  private async listenOnOnePort(proxies: [EndpointProxy, string][], from: number, to: number): Promise<number> {
+    let lastError: unknown;
+    for (let port = from; port <= to; port++) {
+      const bound: EndpointProxy[] = [];
+      try {
+        for (const [proxy, host] of proxies) {
+          await proxy.listen(host, port);
+          bound.push(proxy);
+        }
+        return port;
+      } catch (error: any) {
+        await Promise.all(bound.map((proxy) => proxy.close()));
+        if (!['EADDRINUSE', 'EACCES'].includes(error?.code)) throw error;
+        lastError = error;
+      }
+    }
+    throw lastError ?? new Error(`no free port for the endpoints of this cluster from ${from}`);
+  }
+
+  /** Points the endpoints at what runs now. */
+  private refresh(cluster: ClusterRuntime): void {
+    const running = [...cluster.instances.values()].filter((i) => i.server?.server.isRunning);
+    const writer = running.find((i) => i.isWriter);
+    const replicas = running.filter((i) => !i.isWriter);
+    const backend = (i: InstanceRuntime) => ({ id: i.resourceId, host: i.host, port: i.port });
+    cluster.writerProxy.setBackends(writer ? [backend(writer)] : []);
+    cluster.readerProxy?.setBackends(replicas.length ? replicas.map(backend) : writer ? [backend(writer)] : [], { dropRemoved: false });
+    for (const { spec, proxy } of cluster.customEndpoints.values()) {
+      const members = running.filter((i) =>
+        spec.staticMembers.length ? spec.staticMembers.includes(i.resourceId) : !spec.excludedMembers.includes(i.resourceId),
+      );
+      proxy.setBackends(members.filter((i) => spec.type === 'ANY' || !i.isWriter).map(backend), { dropRemoved: false });
+    }
+  }
+
+  // ---- servers ----
+
+  startInstance(spec: InstanceSpec): Promise<void> {
+    return this.inCluster(spec.cluster, (cluster) => this.startServer(cluster, spec));
+  }
+
+  private placement(instance: InstanceRuntime): mysql.MysqlPlacement {
+    return { dataDir: instance.dataDir, host: instance.host, port: instance.port, logFile: `${instance.dataDir}.log` };
+  }
+
+  private async startServer(cluster: ClusterRuntime, spec: InstanceSpec): Promise<void> {
+    cluster.spec = spec.cluster;
+    let instance = cluster.instances.get(spec.resourceId);
+    if (!instance) {
+      await this.placeInstance(spec, { host: spec.host, port: spec.port });
+      instance = cluster.instances.get(spec.resourceId)!;
+    }
+    instance.isWriter = spec.isWriter;
+    if (instance.server?.server.isRunning) return;
+    const env = await this.mysqlEnv();
+    const placement = this.placement(instance);
+    await stopOrphanedServer(instance.dataDir);
+    const writer = this.writerOf(cluster);
+
+    if (await hasMysqlData(instance.dataDir)) {
+      const server = await mysql.startMysql(env, placement);
+      this.watch(cluster, instance, server);
+      const replica = await mysql.isMysqlReplica(server);
+      if (spec.isWriter && replica) {
+        await mysql.promoteMysql(server);
+      } else if (!spec.isWriter) {
+        if (!writer?.server?.server.isRunning) throw new Error(`instance ${spec.instanceId} is a replica, but the cluster's writer is not running`);
+        // Re-pointed at the writer (it may have moved while this one was down); one that cannot follow is cloned again.
+        await mysql.followMysqlWriter(server, writer.server).catch(() => this.reclone(env, cluster, instance!, writer));
+      }
+    } else if (spec.isWriter && (await hasMysqlData(this.volumeDir(cluster)))) {
+      // The cluster's data outlived its last instance (as Aurora's cluster volume does).
+      await fs.rename(this.volumeDir(cluster), instance.dataDir);
+      this.watch(cluster, instance, await mysql.startMysql(env, placement));
+    } else if (spec.isWriter && cluster.spec.restoreFromSnapshot && (await hasMysqlSnapshot(this.snapshotDir(cluster.spec.restoreFromSnapshot)))) {
+      this.watch(cluster, instance, await mysql.restoreMysqlWriterFromSnapshot(env, { ...placement, snapshotDir: this.snapshotDir(cluster.spec.restoreFromSnapshot) }));
+    } else if (spec.isWriter) {
+      if (!cluster.spec.masterUsername || !cluster.spec.masterUserPassword) {
+        throw new Error('the cluster has no master user name and password to create its database with');
+      }
+      await removeDataDir(instance.dataDir); // a creation that failed half-way
+      this.watch(
+        cluster,
+        instance,
+        await mysql.createMysqlWriter(env, {
+          ...placement,
+          masterUsername: cluster.spec.masterUsername,
+          masterPassword: cluster.spec.masterUserPassword,
+          databaseName: cluster.spec.databaseName,
+        }),
+      );
+    } else {
+      if (!writer?.server?.server.isRunning) throw new Error(`the cluster has no running writer to clone replica ${spec.instanceId} from`);
+      await removeDataDir(instance.dataDir);
+      this.watch(cluster, instance, await mysql.createMysqlReplica(env, { ...placement, writer: writer.server }));
+    }
+    this.refresh(cluster);
+  }
+
+  /** A replica whose history diverged from the writer's: a fresh clone of the writer in its place. */
+  private async reclone(env: mysql.MysqlEnvironment, cluster: ClusterRuntime, instance: InstanceRuntime, writer: InstanceRuntime): Promise<void> {
+    this.options.log(`data plane: ${instance.instanceId} of ${cluster.spec.clusterId} cannot follow ${writer.instanceId}; cloning it again`);
+    await this.stopProcess(instance);
+    await removeDataDir(instance.dataDir);
+    this.watch(cluster, instance, await mysql.createMysqlReplica(env, { ...this.placement(instance), writer: writer.server! }));
+  }
+
+  /** Notices a server that stops without being asked to, and tells the control plane. */
+  private watch(cluster: ClusterRuntime, instance: InstanceRuntime, server: mysql.MysqlInstance): void {
+    instance.server = server;
+    void server.server.exited.then((exit) => {
+      if (instance.server !== server) return;
+      instance.server = undefined;
+      if (instance.stopping || this.closed) return;
+      this.refresh(cluster);
+      const reason = exit.signal ? `mariadbd was killed by ${exit.signal}` : `mariadbd exited with code ${exit.code}`;
+      this.options.log(`data plane: instance ${instance.instanceId} of ${cluster.spec.clusterId} stopped unexpectedly (${reason})`);
+      for (const listener of this.listeners) listener(cluster.spec, instance.resourceId, reason);
+    });
+  }
+
+  private writerOf(cluster: ClusterRuntime): InstanceRuntime | undefined {
+    return [...cluster.instances.values()].find((i) => i.isWriter);
+  }
+
+  /** Stops the instance's server on purpose (its exit is no crash). */
+  private async stopProcess(instance: InstanceRuntime): Promise<void> {
+    const server = instance.server;
+    if (!server) return;
+    instance.stopping = true;
+    instance.server = undefined;
+    try {
+      await mysql.stopMysql(server);
+    } finally {
+      instance.stopping = false;
+    }
+  }
+
+  stopInstance(spec: InstanceSpec): Promise<void> {
+    return this.inCluster(spec.cluster, (cluster) => this.stopServer(cluster, spec.resourceId));
+  }
+
+  private async stopServer(cluster: ClusterRuntime, resourceId: string): Promise<void> {
+    const instance = cluster.instances.get(resourceId);
+    if (!instance?.server) return;
+    const server = instance.server;
+    instance.stopping = true;
+    instance.server = undefined;
+    try {
+      this.refresh(cluster);
+      await mysql.stopMysql(server);
+    } finally {
+      instance.stopping = false;
+    }
+  }
+
+  rebootInstance(spec: InstanceSpec): Promise<void> {
+    return this.inCluster(spec.cluster, async (cluster) => {
+      await this.stopServer(cluster, spec.resourceId);
+      await this.startServer(cluster, spec);
+    });
+  }
+
+  deleteInstance(spec: InstanceSpec): Promise<void> {
+    return this.inCluster(spec.cluster, async (cluster) => {
+      const instance = cluster.instances.get(spec.resourceId);
+      if (!instance) return;
+      await this.stopServer(cluster, spec.resourceId);
+      cluster.instances.delete(spec.resourceId);
+      cluster.lagSamples.delete(spec.resourceId);
+      this.addresses.release(instance.host);
+      if (instance.isWriter && cluster.instances.size === 0 && (await hasMysqlData(instance.dataDir))) {
+        // The last instance goes, the data stays: the next writer of this cluster starts from it.
+        await fs.rm(this.volumeDir(cluster), { recursive: true, force: true });
+        await fs.rename(instance.dataDir, this.volumeDir(cluster));
+      }
+      await fs.rm(instance.dataDir, { recursive: true, force: true });
+      await fs.rm(`${instance.dataDir}.log`, { force: true });
+    });
+  }
+
+  deleteCluster(spec: ClusterSpec): Promise<void> {
+    return this.inCluster(spec, async (cluster) => {
+      for (const instance of cluster.instances.values()) await this.stopServer(cluster, instance.resourceId);
+      await cluster.writerProxy.close();
+      await cluster.readerProxy?.close();
+      for (const custom of cluster.customEndpoints.values()) {
+        await custom.proxy.close();
+        this.addresses.release(custom.host);
+      }
+      for (const instance of cluster.instances.values()) this.addresses.release(instance.host);
+      this.addresses.release(cluster.endpoints.writerHost);
+      this.addresses.release(cluster.endpoints.readerHost);
+      this.clusters.delete(spec.resourceId);
+      await fs.rm(path.join(this.dataRoot, 'clusters', spec.resourceId), { recursive: true, force: true });
+    });
+  }
+
+  setMasterPassword(spec: ClusterSpec, password: string): Promise<void> {
+    return this.inCluster(spec, async (cluster) => {
+      cluster.spec = { ...spec, masterUserPassword: password };
+      const writer = this.writerOf(cluster);
+      if (writer?.server?.server.isRunning && spec.masterUsername) await mysql.setMysqlMasterPassword(writer.server, spec.masterUsername, password);
+    });
+  }
+
+  // ---- snapshots ----
+
+  private snapshotDir(snapshotKey: string): string {
+    if (!/^[A-Za-z0-9_.-]+$/.test(snapshotKey)) throw new Error(`invalid snapshot key ${snapshotKey}`);
+    return path.join(this.dataRoot, 'snapshots', snapshotKey);
+  }
+
+  private volumeDir(cluster: ClusterRuntime): string {
+    return path.join(this.dataRoot, 'clusters', cluster.spec.resourceId, 'volume');
+  }
+
+  /** Whether a snapshot of this key is held here (the dispatcher asks before copying or deleting). */
+  async hasSnapshot(snapshotKey: string): Promise<boolean> {
+    return hasMysqlSnapshot(this.snapshotDir(snapshotKey));
+  }
+
+  snapshotCluster(spec: ClusterSpec, snapshotKey: string): Promise<void> {
+    return this.inCluster(spec, async (cluster) => {
+      const target = this.snapshotDir(snapshotKey);
+      await fs.rm(target, { recursive: true, force: true });
+      await fs.mkdir(path.dirname(target), { recursive: true });
+      const writer = this.writerOf(cluster);
+      if (writer?.server?.server.isRunning) {
+        await mysql.snapshotMysqlDataDir(await this.mysqlEnv(), writer.server, target);
+        return;
+      }
+      // No running writer (a stopped cluster, or one without instances): its data is at rest.
+      // A copy of a cleanly stopped data directory is a consistent snapshot; it carries the info file restore needs.
+      for (const source of [writer?.dataDir, this.volumeDir(cluster)]) {
+        if (source && (await hasMysqlData(source))) {
+          const env = await this.mysqlEnv();
+          await mysql.createMysqlDataDir(env, target);
+          await copyDataDir(source, target, { owner: env.runAs });
+          const gtidPosition = await binlogStateAtRest(source);
+          const info = { method: 'copy', gtidPosition, createdAt: new Date().toISOString(), version: env.binaries.version };
+          const file = path.join(target, 'aurora_local_snapshot.json');
+          await fs.writeFile(file, JSON.stringify(info, null, 2) + '\n', { mode: 0o600 });
+          if (env.runAs) await fs.chown(file, env.runAs.uid, env.runAs.gid);
+          return;
+        }
+      }
+      // A cluster that never had data: its snapshot restores as a new, empty database.
+    });
+  }
+
+  async copySnapshot(fromKey: string, toKey: string): Promise<void> {
+    const source = this.snapshotDir(fromKey);
+    if (!(await hasMysqlSnapshot(source))) return;
+    const env = await this.mysqlEnv();
+    await mysql.createMysqlDataDir(env, this.snapshotDir(toKey));
+    await copyDataDir(source, this.snapshotDir(toKey), { owner: env.runAs });
+  }
+
+  async deleteSnapshot(snapshotKey: string): Promise<void> {
+    await fs.rm(this.snapshotDir(snapshotKey), { recursive: true, force: true });
+  }
+
+  // ---- failover ----
+
+  failover(spec: ClusterSpec, to: InstanceSpec, from?: InstanceSpec): Promise<void> {
+    return this.inCluster(spec, async (cluster) => {
+      const target = cluster.instances.get(to.resourceId);
+      if (!target?.server?.server.isRunning) throw new Error(`failover target ${to.instanceId} is not running`);
+      const oldRuntime = from ? cluster.instances.get(from.resourceId) : [...cluster.instances.values()].find((i) => i.isWriter && i !== target);
+      const old = oldRuntime === target ? undefined : oldRuntime;
+      const env = await this.mysqlEnv();
+      // 1. No new writes: the writer endpoint refuses connections and drops its sessions.
+      cluster.writerProxy.setBackends([]);
+      // 2. The target applies everything the old writer logged (nothing acknowledged is lost). A
+      //    writer that crashed comes back on its data directory for that (sync_binlog=1 and
+      //    InnoDB's redo log keep every acknowledged commit), then stops.
+      if (old && (await hasMysqlData(old.dataDir))) {
+        try {
+          if (!old.server?.server.isRunning) {
+            await stopOrphanedServer(old.dataDir);
+            const restarted = await mysql.startMysql(env, this.placement(old));
+            old.stopping = true; // not a crash when it stops below
+            old.server = restarted;
+          }
+          if (!(await mysql.isMysqlReplica(old.server!))) await mysql.waitForMysqlCatchUp(target.server, old.server!, { timeoutMs: 30_000 });
+        } catch (error) {
+          this.options.log(`data plane: ${target.instanceId} of ${cluster.spec.clusterId} could not catch up with ${old.instanceId}: ${(error as Error).message}`);
+        } finally {
+          await this.stopProcess(old).catch(() => {});
+          old.stopping = false;
+        }
+      }
+      // 3. The target is promoted; the endpoints follow: writes resume.
+      await mysql.promoteMysql(target.server);
+      if (old) old.isWriter = false;
+      target.isWriter = true;
+      this.refresh(cluster);
+      // 4. The other replicas follow the new writer; one that cannot is cloned again.
+      for (const replica of cluster.instances.values()) {
+        if (replica === target || replica === old || !replica.server?.server.isRunning) continue;
+        await mysql.followMysqlWriter(replica.server, target.server).catch(() => this.reclone(env, cluster, replica, target));
+      }
+      // 5. The old writer comes back as a replica of the new one.
+      if (old) {
+        try {
+          if (await hasMysqlData(old.dataDir)) {
+            await stopOrphanedServer(old.dataDir);
+            this.watch(cluster, old, await mysql.startMysql(env, this.placement(old)));
+            await mysql.followMysqlWriter(old.server!, target.server);
+          } else {
+            await this.reclone(env, cluster, old, target);
+          }
+        } catch {
+          await this.reclone(env, cluster, old, target);
+        }
+      }
+      this.refresh(cluster);
+    });
+  }
+
+  stopCluster(spec: ClusterSpec): Promise<void> {
+    return this.inCluster(spec, async (cluster) => {
+      const instances = [...cluster.instances.values()].sort((a, b) => Number(a.isWriter) - Number(b.isWriter));
+      for (const instance of instances) await this.stopServer(cluster, instance.resourceId); // replicas first
+    });
+  }
+
+  startCluster(spec: ClusterSpec, instances: InstanceSpec[]): Promise<void> {
+    return this.inCluster(spec, async (cluster) => {
+      const ordered = [...instances].sort((a, b) => Number(b.isWriter) - Number(a.isWriter)); // writer first
+      for (const instance of ordered) await this.startServer(cluster, instance);
+    });
+  }
+
+  // ---- Backtrack ----
+
+  /**
+   * Rewinds the cluster's data to `to` (rows committed before that second stay) by binary-log
+   * flashback on the writer; replicas follow through replication. Client connections are
+   * dropped while it runs. Resolves with the change records (rows) it reverted.
+   */
+  backtrack(spec: ClusterSpec, to: Date): Promise<{ changeRecords: number }> {
+    if (!this.clusters.has(spec.resourceId)) return Promise.resolve({ changeRecords: 0 });
+    return this.inCluster(spec, async (cluster) => {
+      const writer = this.writerOf(cluster);
+      if (!writer?.server?.server.isRunning) {
+        if (cluster.instances.size === 0) return { changeRecords: 0 }; // no instance: nothing runs to rewind
+        throw new Error(`the writer of ${spec.clusterId} is not running`);
+      }
+      const env = await this.mysqlEnv();
+      const result = await mysql.rewindMysqlTo(env, writer.server, to);
+      this.options.log(
+        `data plane: ${spec.clusterId} backtracked to ${to.toISOString()}: ${result.transactions} transactions, ${result.changeRecords} change records reverted, ${result.connectionsDropped} connections dropped`,
+      );
+      return { changeRecords: result.changeRecords };
+    });
+  }
+
+  // ---- observation ----
+
+  private async sampleLag(): Promise<void> {
+    if (this.sampling || this.closed) return;
+    this.sampling = true;
+    try {
+      for (const cluster of this.clusters.values()) {
+        if (cluster.instances.size < 2) continue;
+        const lags = await this.measureLag(cluster).catch(() => []);
+        for (const lag of lags) {
+          const instance = [...cluster.instances.values()].find((i) => i.instanceId === lag.instanceId);
+          if (!instance || lag.lagMs === null) continue;
+          const samples = cluster.lagSamples.get(instance.resourceId) ?? [];
+          samples.push(lag.lagMs);
+          if (samples.length > lagSamplesKept) samples.shift();
+          cluster.lagSamples.set(instance.resourceId, samples);
+        }
+      }
+    } finally {
+      this.sampling = false;
+    }
+  }
+
+  /** Each replica's lag, asked on the writer (SHOW SLAVE HOSTS, then each replica): seconds, and transactions behind. */
+  private async measureLag(cluster: ClusterRuntime): Promise<ReplicaLagReport[]> {
+    const writer = this.writerOf(cluster);
+    if (!writer?.server?.server.isRunning) return [];
+    const byAddress = new Map([...cluster.instances.values()].map((i) => [`${i.host}:${i.port}`, i]));
+    const lags = await mysql.mysqlReplicaLag(writer.server);
+    return lags
+      .filter((lag) => byAddress.has(`${lag.host}:${lag.port}`))
+      .map((lag) => ({
+        instanceId: byAddress.get(`${lag.host}:${lag.port}`)!.instanceId,
+        state: lag.state,
+        // Transactions behind, not bytes: MariaDB positions are GTIDs.
+        lagBytes: null,
+        lagMs: lag.lagSeconds === null ? null : lag.lagSeconds * 1000,
+      }));
+  }
+
+  async replicaLag(spec: ClusterSpec): Promise<ReplicaLagReport[]> {
+    const cluster = this.clusters.get(spec.resourceId);
+    if (!cluster) return [];
+    const now = await this.measureLag(cluster).catch(() => []);
+    return now.map((lag) => {
+      const instance = [...cluster.instances.values()].find((i) => i.instanceId === lag.instanceId);
+      const samples = [...(cluster.lagSamples.get(instance?.resourceId ?? '') ?? [])].sort((a, b) => a - b);
+      const at = (p: number) => (samples.length ? samples[Math.min(samples.length - 1, Math.ceil((p / 100) * samples.length) - 1)]! : null);
+      return { ...lag, samples: samples.length, medianLagMs: at(50), p99LagMs: at(99), maxLagMs: samples.length ? samples[samples.length - 1]! : null };
+    });
+  }
+
+  async inspect(spec: ClusterSpec): Promise<DataPlaneView> {
+    const cluster = this.clusters.get(spec.resourceId);
+    if (!cluster) return { instances: [], endpoints: {} };
+    const names = new Map([...cluster.instances.values()].map((i) => [i.resourceId, i.instanceId]));
+    const targets = (proxy?: EndpointProxy) => proxy?.currentBackends().map((b) => names.get(b.id) ?? b.id);
+    const custom = Object.fromEntries([...cluster.customEndpoints.entries()].map(([key, c]) => [key, targets(c.proxy)]));
+    return {
+      instances: [...cluster.instances.values()].map((i) => ({
+        instanceId: i.instanceId,
+        role: i.isWriter ? 'writer' : 'replica',
+        running: Boolean(i.server?.server.isRunning),
+        pid: i.server?.server.pid,
+        host: i.host,
+        port: i.port,
+        dataDir: i.dataDir,
+      })),
+      endpoints: { writer: targets(cluster.writerProxy), reader: targets(cluster.readerProxy ?? cluster.writerProxy), custom },
+    };
+  }
+
+  /**
+   * The cluster's data in AWS's billing units, from the servers' own statistics:
+   * - bytes: the writer's tables and indexes (information_schema.TABLES data + index length);
+   * - read I/Os: InnoDB pages read from disk (Innodb_pages_read) summed over every running
+   *   instance, one page one read I/O;
+   * - write I/Os: the writer's redo log bytes (Innodb_os_log_written) in 4 KiB units, as Aurora
+   *   bills log writes.
+   */
+  async usage(spec: ClusterSpec): Promise<VolumeUsage | undefined> {
+    const cluster = this.clusters.get(spec.resourceId);
+    const running = cluster ? [...cluster.instances.values()].filter((i) => i.server?.server.isRunning) : [];
+    const writer = running.find((i) => i.isWriter);
+    if (!writer?.server) return undefined;
+    const status = async (instance: InstanceRuntime, names: string[]) =>
+      withMysqlAdmin(instance.server!, async (connection) => {
+        const rows = await queryRows<{ Variable_name: string; Value: string }>(connection, `SHOW GLOBAL STATUS WHERE Variable_name IN (${names.map(() => '?').join(', ')})`, names);
+        return Object.fromEntries(rows.map((r) => [r.Variable_name, Number(r.Value)])) as Record<string, number>;
+      });
+    try {
+      const volumeBytes = await withMysqlAdmin(writer.server, async (connection) => {
+        const rows = await queryRows<{ bytes: number | string | null }>(
+          connection,
+          'SELECT COALESCE(SUM(DATA_LENGTH + INDEX_LENGTH), 0) AS bytes FROM information_schema.TABLES',
+        );
+        return Number(rows[0]?.bytes ?? 0);
+      });
+      const written = await status(writer, ['Innodb_os_log_written']);
+      let readIOs = 0;
+      for (const instance of running) readIOs += await status(instance, ['Innodb_pages_read']).then((s) => s.Innodb_pages_read ?? 0, () => 0);
+      return { volumeBytes, readIOs, writeIOs: Math.floor((written.Innodb_os_log_written ?? 0) / 4096) };
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Runs cluster operations one at a time; a failed one does not block the next. */
+  private inCluster<T>(spec: ClusterSpec, work: (cluster: ClusterRuntime) => Promise<T>): Promise<T> {
+    const cluster = this.clusters.get(spec.resourceId);
+    if (!cluster) return Promise.resolve(undefined as T);
+    const run = cluster.queue.then(() => work(cluster));
+    cluster.queue = run.catch(() => {});
+    return run;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.lagTimer);
+    for (const cluster of this.clusters.values()) {
+      await cluster.queue;
+      // Replicas first, so none logs the writer's disappearance as an error.
+      const instances = [...cluster.instances.values()].sort((a, b) => Number(a.isWriter) - Number(b.isWriter));
+      for (const instance of instances) await this.stopProcess(instance).catch(() => {});
+      await cluster.writerProxy.close();
+      await cluster.readerProxy?.close();
+      for (const custom of cluster.customEndpoints.values()) await custom.proxy.close();
+    }
+    this.clusters.clear();
+    if (this.ephemeral) await fs.rm(this.dataRoot, { recursive: true, force: true });
+  }
+}
+
+async function removeDataDir(dataDir: string): Promise<void> {
+  await fs.rm(dataDir, { recursive: true, force: true });
+}
+
+/**
+ * The GTID state a stopped data directory's binary log ends at, for a snapshot copied at rest:
+ * the last `.state` file MariaDB writes on a clean shutdown (binlog.state), when present.
+ */
+async function binlogStateAtRest(dataDir: string): Promise<string> {
+  const state = await fs.readFile(path.join(dataDir, 'binlog.state'), 'utf8').catch(() => '');
+  // One "domain-server-seq" per line; the last per domain is the position.
+  const last = new Map<string, string>();
+  for (const line of state.split('\n').map((l) => l.trim()).filter((l) => /^\d+-\d+-\d+$/.test(l))) last.set(line.split('-')[0]!, line);
+  return [...last.values()].join(',');
+}
+
+/**
+ * A mariadbd left running by an emulator that was killed (servers run in their own process
+ * group, so they outlive it) still holds the data directory: stop it before reuse.
+ */
+async function stopOrphanedServer(dataDir: string): Promise<void> {
+  const pid = Number((await fs.readFile(pidFileFor(dataDir), 'utf8').catch(() => '')).trim());
+  if (!pid || !isAlive(pid)) return;
+  const command = await fs.readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+  if (!command.includes('mariadbd') && !command.includes('mysqld')) return; // a recycled pid: not ours
+  if (!command.includes(dataDir)) return;
+  process.kill(pid, 'SIGTERM');
+  for (let waited = 0; isAlive(pid) && waited < 30_000; waited += 20) await new Promise((r) => setTimeout(r, 20));
+  if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
