@@ -712,7 +712,7 @@ export class MysqlDataPlane implements DataPlane {
       for (const custom of cluster.customEndpoints.values()) await custom.proxy.close();
     }
     this.clusters.clear();
-    if (this.ephemeral) await fs.rm(this.dataRoot, { recursive: true, force: true });
+    if (this.ephemeral) await fs.rm(this.dataRoot, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
   }
 }
 

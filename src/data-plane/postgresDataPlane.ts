@@ -101,6 +101,8 @@ export class PostgresDataPlane implements DataPlane {
 
   private readonly lagTimer: NodeJS.Timeout;
   private readonly volumes: Volumes;
+  /** Work not awaited by the operation that started it (base images): close() waits for it. */
+  private readonly background = new Set<Promise<void>>();
 
   private constructor(
     private readonly options: PostgresDataPlaneOptions,
@@ -471,7 +473,11 @@ export class PostgresDataPlane implements DataPlane {
     await this.refresh(cluster);
     // In the background, behind this operation: the instance is available meanwhile.
     // Not in the cluster's queue: a replica's clone or a failover need not wait for the copy.
-    if (spec.isWriter) void this.takeFirstBaseImage(cluster).catch(() => {});
+    if (spec.isWriter) {
+      const copy = this.takeFirstBaseImage(cluster).catch(() => {});
+      this.background.add(copy);
+      void copy.finally(() => this.background.delete(copy));
+    }
   }
 
   /** Notices a server that stops without being asked to, and tells the control plane. */
@@ -590,7 +596,8 @@ export class PostgresDataPlane implements DataPlane {
       this.addresses.release(cluster.endpoints.readerHost);
       this.clusters.delete(spec.resourceId);
       await this.volumes.destroy(spec);
-      await fs.rm(path.join(this.dataRoot, 'clusters', spec.resourceId), { recursive: true, force: true });
+      await Promise.all(this.background); // a base image being copied into the cluster's directory
+      await fs.rm(path.join(this.dataRoot, 'clusters', spec.resourceId), { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
     });
   }
 
@@ -936,7 +943,8 @@ export class PostgresDataPlane implements DataPlane {
     }
     await this.volumes.close();
     this.clusters.clear();
-    if (this.ephemeral) await fs.rm(this.dataRoot, { recursive: true, force: true });
+    await Promise.all(this.background);
+    if (this.ephemeral) await fs.rm(this.dataRoot, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
   }
 }
 
