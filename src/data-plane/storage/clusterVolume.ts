@@ -61,8 +61,10 @@ interface LogSegment {
   node: StorageNode;
   /** Chunks that failed their checksum and are not repaired yet. */
   corruptChunks: Lsn[];
-  /** Where the background scrub goes on next. */
+  /** Where the background scrub's moving window goes on next. */
   scrubCursor: Lsn;
+  /** The durable end at the last scrub pass: the next pass checks everything after it. */
+  scrubbedTo: Lsn;
   repairing: boolean;
 }
 
@@ -94,7 +96,7 @@ export interface VolumeView {
 const segmentName = (index: number) => `aurora_segment_${index}`;
 /** A segment this far behind the WAL the server has sent is lagging, not up (bytes). */
 const LAGGING_BYTES = 1024n * 1024n;
-/** Chunks verified per segment per scrub tick: the newest ones, and a window moving over the rest. */
+/** Per segment per scrub pass: what was written since the last pass plus this many chunks before it, and a window moving over the rest. */
 const TAIL_CHUNKS = 16n;
 const ROLLING_CHUNKS = 64;
 const KEPT_REPAIRS = 50;
@@ -126,6 +128,7 @@ export class ClusterVolume extends EventEmitter {
       }),
       corruptChunks: [],
       scrubCursor: 0n,
+      scrubbedTo: 0n,
       repairing: false,
     }));
   }
@@ -283,10 +286,15 @@ export class ClusterVolume extends EventEmitter {
         if (!store?.isInitialized || this.options.condition(segment.placement.nodeId).down) continue;
         const chunkSize = BigInt(store.identity!.chunkSize);
         const end = store.durableLsn;
-        const tailStart = end - TAIL_CHUNKS * chunkSize > store.startLsn ? ((end - TAIL_CHUNKS * chunkSize) / chunkSize) * chunkSize : store.startLsn;
+        // The tail: everything written since the last pass, and the 16 chunks before it.
+        const since = segment.scrubbedTo > store.startLsn && segment.scrubbedTo <= end ? segment.scrubbedTo : end;
+        const back = since - TAIL_CHUNKS * chunkSize;
+        const tailStart = back > store.startLsn ? (back / chunkSize) * chunkSize : store.startLsn;
+        const tailChunks = Number((end - tailStart) / chunkSize) + 1;
+        segment.scrubbedTo = end;
         if (segment.scrubCursor < store.startLsn || segment.scrubCursor >= tailStart) segment.scrubCursor = store.startLsn;
         const found = new Set<Lsn>();
-        for (const [from, count] of [[tailStart, Number(TAIL_CHUNKS)], [segment.scrubCursor, ROLLING_CHUNKS]] as const) {
+        for (const [from, count] of [[tailStart, tailChunks], [segment.scrubCursor, ROLLING_CHUNKS]] as const) {
           let at = from;
           let left = count;
           while (left > 0 && at < end) {
