@@ -281,49 +281,56 @@ export class ClusterVolume extends EventEmitter {
     if (this.scrubbing || this.closed) return;
     this.scrubbing = true;
     try {
-      for (const segment of this.segments) {
-        const store = segment.node.store;
-        if (!store?.isInitialized || this.options.condition(segment.placement.nodeId).down) continue;
-        const chunkSize = BigInt(store.identity!.chunkSize);
-        const end = store.durableLsn;
-        // The tail: everything written since the last pass, and the 16 chunks before it.
-        const since = segment.scrubbedTo > store.startLsn && segment.scrubbedTo <= end ? segment.scrubbedTo : end;
-        const back = since - TAIL_CHUNKS * chunkSize;
-        const tailStart = back > store.startLsn ? (back / chunkSize) * chunkSize : store.startLsn;
-        const tailChunks = Number((end - tailStart) / chunkSize) + 1;
-        segment.scrubbedTo = end;
-        if (segment.scrubCursor < store.startLsn || segment.scrubCursor >= tailStart) segment.scrubCursor = store.startLsn;
-        const found = new Set<Lsn>();
-        for (const [from, count] of [[tailStart, tailChunks], [segment.scrubCursor, ROLLING_CHUNKS]] as const) {
-          let at = from;
-          let left = count;
-          while (left > 0 && at < end) {
-            const chunks = await store.readChunks(at, left);
-            if (chunks.length === 0) break;
-            for (const chunk of chunks) {
-              if (chunk.chunkStart >= end) break;
-              const short = chunk.covered < store.identity!.chunkSize && chunk.chunkStart + BigInt(chunk.covered) < end;
-              if (!chunk.bytes || short) found.add(chunk.chunkStart);
-            }
-            left -= chunks.length;
-            at = chunks[chunks.length - 1]!.chunkStart + chunkSize;
-          }
-          if (from === segment.scrubCursor) segment.scrubCursor = at;
-        }
-        if (found.size > 0 && !segment.repairing) {
-          segment.corruptChunks = [...found];
-          const chunks = [...found].map(formatLsn);
-          this.emitEvent({ kind: 'corruption-detected', segment: segment.index, chunks, message: `Storage segment ${segment.index} on ${segment.placement.nodeId} failed its checksum at ${chunks.join(', ')}; it serves no reads until repaired.` });
-          await this.repair(segment, 'corrupt');
-        }
-      }
-    } catch (error) {
-      // A segment stopped (a fault, the writer stopping) under the scrub: the next pass sees it.
-      if (!/is closed/.test((error as Error).message)) this.options.log?.(`[volume ${this.options.name}] scrub: ${(error as Error).message}`);
+      // Segments side by side: one whose reads wait behind a slow fsync does not hold up the others.
+      await Promise.all(
+        this.segments.map((segment) =>
+          this.scrubSegment(segment).catch((error: Error) => {
+            // A segment stopped (a fault, the writer stopping) under the scrub: the next pass sees it.
+            if (!/is closed/.test(error.message)) this.options.log?.(`[volume ${this.options.name}] scrub of segment ${segment.index}: ${error.message}`);
+          }),
+        ),
+      );
     } finally {
       this.scrubbing = false;
     }
     this.checkQuorum();
+  }
+
+  private async scrubSegment(segment: LogSegment): Promise<void> {
+    const store = segment.node.store;
+    if (!store?.isInitialized || this.options.condition(segment.placement.nodeId).down) return;
+    const chunkSize = BigInt(store.identity!.chunkSize);
+    const end = store.durableLsn;
+    // The tail: everything written since the last pass, and the 16 chunks before it.
+    const since = segment.scrubbedTo > store.startLsn && segment.scrubbedTo <= end ? segment.scrubbedTo : end;
+    const back = since - TAIL_CHUNKS * chunkSize;
+    const tailStart = back > store.startLsn ? (back / chunkSize) * chunkSize : store.startLsn;
+    const tailChunks = Number((end - tailStart) / chunkSize) + 1;
+    if (segment.scrubCursor < store.startLsn || segment.scrubCursor >= tailStart) segment.scrubCursor = store.startLsn;
+    const found = new Set<Lsn>();
+    for (const [from, count] of [[tailStart, tailChunks], [segment.scrubCursor, ROLLING_CHUNKS]] as const) {
+      let at = from;
+      let left = count;
+      while (left > 0 && at < end) {
+        const chunks = await store.readChunks(at, left);
+        if (chunks.length === 0) break;
+        for (const chunk of chunks) {
+          if (chunk.chunkStart >= end) break;
+          const short = chunk.covered < store.identity!.chunkSize && chunk.chunkStart + BigInt(chunk.covered) < end;
+          if (!chunk.bytes || short) found.add(chunk.chunkStart);
+        }
+        left -= chunks.length;
+        at = chunks[chunks.length - 1]!.chunkStart + chunkSize;
+      }
+      if (from === segment.scrubCursor) segment.scrubCursor = at;
+    }
+    segment.scrubbedTo = end; // only once the tail was read: a pass cut short checks it again
+    if (found.size > 0 && !segment.repairing) {
+      segment.corruptChunks = [...found];
+      const chunks = [...found].map(formatLsn);
+      this.emitEvent({ kind: 'corruption-detected', segment: segment.index, chunks, message: `Storage segment ${segment.index} on ${segment.placement.nodeId} failed its checksum at ${chunks.join(', ')}; it serves no reads until repaired.` });
+      await this.repair(segment, 'corrupt');
+    }
   }
 
   /** Rebuilds a segment's bad or missing part from healthy peers; reported and evented when it copied anything. */
