@@ -19,8 +19,9 @@ import * as mysql from './mysql/index.js';
 import { copyDataDir } from './compute/dataDirCopy.js';
 import { withMysqlAdmin, queryRows } from './mysql/sql.js';
 import { pidFileFor } from './mysql/settings.js';
-import { EndpointProxy } from './endpoints/endpointProxy.js';
-import { LoopbackAllocator, loopbackRangeUsable, portIsFree } from './endpoints/loopback.js';
+import { ClusterNetwork } from './endpoints/clusterNetwork.js';
+import { lagStatistics } from './samples.js';
+import { LoopbackAllocator, loopbackRangeUsable } from './endpoints/loopback.js';
 import type {
   ClusterEndpoints,
   ClusterSpec,
@@ -56,10 +57,7 @@ interface InstanceRuntime {
 
 interface ClusterRuntime {
   spec: ClusterSpec;
-  endpoints: ClusterEndpoints;
-  writerProxy: EndpointProxy;
-  readerProxy?: EndpointProxy;
-  customEndpoints: Map<string, { spec: CustomEndpointSpec; host: string; proxy: EndpointProxy }>;
+  network: ClusterNetwork;
   instances: Map<string, InstanceRuntime>; // by instance resource id
   /** Serialises the cluster's operations. */
   queue: Promise<unknown>;
@@ -68,7 +66,6 @@ interface ClusterRuntime {
 }
 
 const lagSamplesKept = 300;
-const isLoopbackAddress = (host: string) => /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 const exists = (file: string) => fs.stat(file).then(() => true, () => false);
 /** A MariaDB data directory of ours (instance, or the cluster's kept data). */
 const hasMysqlData = (dir: string) => exists(path.join(dir, 'aurora-local.cnf'));
@@ -126,29 +123,11 @@ export class MysqlDataPlane implements DataPlane {
     const existing = this.clusters.get(spec.resourceId);
     if (existing) {
       existing.spec = spec;
-      return existing.endpoints;
+      return existing.network.endpoints;
     }
-    let writerHost = this.claimAddress(requested.writerHost);
-    let readerHost = this.claimAddress(requested.readerHost);
-    let writerProxy = new EndpointProxy(`${spec.clusterId} writer`);
-    let readerProxy = writerHost === readerHost ? undefined : new EndpointProxy(`${spec.clusterId} reader`);
-    const pairs = () => [[writerProxy, writerHost], ...(readerProxy ? [[readerProxy, readerHost]] : [])] as [EndpointProxy, string][];
-    let port: number | undefined;
-    for (let attempt = 0; attempt < 8 && port === undefined; attempt++) {
-      try {
-        port = await this.listenOnOnePort(pairs(), requested.port, requested.port);
-      } catch (error: any) {
-        if (error?.code !== 'EADDRINUSE' || writerHost === '127.0.0.1') break;
-        writerHost = this.addresses.allocate();
-        readerHost = this.addresses.allocate();
-        writerProxy = new EndpointProxy(`${spec.clusterId} writer`);
-        readerProxy = new EndpointProxy(`${spec.clusterId} reader`);
-      }
-    }
-    port ??= await this.listenOnOnePort(pairs(), requested.port, Math.min(65535, requested.port + 200));
-    const endpoints = { writerHost, readerHost, port };
-    this.clusters.set(spec.resourceId, { spec, endpoints, writerProxy, readerProxy, instances: new Map(), customEndpoints: new Map(), queue: Promise.resolve(), lagSamples: new Map() });
-    return endpoints;
+    const network = await ClusterNetwork.open(this.addresses, spec.clusterId, requested);
+    this.clusters.set(spec.resourceId, { spec, network, instances: new Map(), queue: Promise.resolve(), lagSamples: new Map() });
+    return network.endpoints;
   }
 
   async placeInstance(spec: Omit<InstanceSpec, 'host' | 'port'>, requested: InstancePlacement): Promise<InstancePlacement> {
@@ -159,14 +138,7 @@ export class MysqlDataPlane implements DataPlane {
       existing.instanceId = spec.instanceId;
       return { host: existing.host, port: existing.port };
     }
-    let host = this.claimAddress(requested.host);
-    for (let attempt = 0; attempt < 8 && host !== '127.0.0.1' && !(await portIsFree(host, requested.port)); attempt++) {
-      host = this.addresses.allocate();
-    }
-    let port = requested.port;
-    while (!(await portIsFree(host, port))) {
-      if (++port > 65535) throw new Error(`no free port on ${host} from ${requested.port}`);
-    }
+    const { host, port } = await cluster.network.placeInstance(requested);
     cluster.instances.set(spec.resourceId, {
       instanceId: spec.instanceId,
       resourceId: spec.resourceId,
@@ -182,81 +154,19 @@ export class MysqlDataPlane implements DataPlane {
   attachCustomEndpoint(spec: ClusterSpec, endpoint: CustomEndpointSpec, requestedHost: string): Promise<string> {
     if (!this.clusters.has(spec.resourceId)) return Promise.resolve(requestedHost);
     return this.inCluster(spec, async (cluster) => {
-      const existing = cluster.customEndpoints.get(endpoint.key);
-      if (existing) {
-        existing.spec = endpoint;
-        this.refresh(cluster);
-        return existing.host;
-      }
-      for (let attempt = 0; attempt < 20; attempt++) {
-        const host = this.claimAddress(attempt === 0 ? requestedHost : 'new');
-        const proxy = new EndpointProxy(`${spec.clusterId} custom ${endpoint.key}`);
-        try {
-          await proxy.listen(host, cluster.endpoints.port);
-        } catch (error: any) {
-          this.addresses.release(host);
-          if (error?.code === 'EADDRINUSE' && host !== '127.0.0.1') continue;
-          throw error;
-        }
-        cluster.customEndpoints.set(endpoint.key, { spec: endpoint, host, proxy });
-        this.refresh(cluster);
-        return host;
-      }
-      throw new Error(`no loopback address is free on port ${cluster.endpoints.port} for custom endpoint ${endpoint.key}`);
+      const host = await cluster.network.attachCustom(endpoint, requestedHost);
+      this.refresh(cluster);
+      return host;
     });
   }
 
   detachCustomEndpoint(spec: ClusterSpec, key: string): Promise<void> {
-    return this.inCluster(spec, async (cluster) => {
-      const endpoint = cluster.customEndpoints.get(key);
-      if (!endpoint) return;
-      cluster.customEndpoints.delete(key);
-      await endpoint.proxy.close();
-      this.addresses.release(endpoint.host);
-    });
-  }
-
-  private claimAddress(requested: string): string {
-    if (isLoopbackAddress(requested) && requested !== '127.0.0.1') {
-      this.addresses.reserve(requested);
-      return requested;
-    }
-    return this.addresses.allocate();
-  }
-
-  private async listenOnOnePort(proxies: [EndpointProxy, string][], from: number, to: number): Promise<number> {
-    let lastError: unknown;
-    for (let port = from; port <= to; port++) {
-      const bound: EndpointProxy[] = [];
-      try {
-        for (const [proxy, host] of proxies) {
-          await proxy.listen(host, port);
-          bound.push(proxy);
-        }
-        return port;
-      } catch (error: any) {
-        await Promise.all(bound.map((proxy) => proxy.close()));
-        if (!['EADDRINUSE', 'EACCES'].includes(error?.code)) throw error;
-        lastError = error;
-      }
-    }
-    throw lastError ?? new Error(`no free port for the endpoints of this cluster from ${from}`);
+    return this.inCluster(spec, (cluster) => cluster.network.detachCustom(key));
   }
 
   /** Points the endpoints at what runs now. */
   private refresh(cluster: ClusterRuntime): void {
-    const running = [...cluster.instances.values()].filter((i) => i.server?.server.isRunning);
-    const writer = running.find((i) => i.isWriter);
-    const replicas = running.filter((i) => !i.isWriter);
-    const backend = (i: InstanceRuntime) => ({ id: i.resourceId, host: i.host, port: i.port });
-    cluster.writerProxy.setBackends(writer ? [backend(writer)] : []);
-    cluster.readerProxy?.setBackends(replicas.length ? replicas.map(backend) : writer ? [backend(writer)] : [], { dropRemoved: false });
-    for (const { spec, proxy } of cluster.customEndpoints.values()) {
-      const members = running.filter((i) =>
-        spec.staticMembers.length ? spec.staticMembers.includes(i.resourceId) : !spec.excludedMembers.includes(i.resourceId),
-      );
-      proxy.setBackends(members.filter((i) => spec.type === 'ANY' || !i.isWriter).map(backend), { dropRemoved: false });
-    }
+    cluster.network.route([...cluster.instances.values()].filter((i) => i.server?.server.isRunning));
   }
 
   // ---- servers ----
@@ -408,15 +318,7 @@ export class MysqlDataPlane implements DataPlane {
   deleteCluster(spec: ClusterSpec): Promise<void> {
     return this.inCluster(spec, async (cluster) => {
       for (const instance of cluster.instances.values()) await this.stopServer(cluster, instance.resourceId);
-      await cluster.writerProxy.close();
-      await cluster.readerProxy?.close();
-      for (const custom of cluster.customEndpoints.values()) {
-        await custom.proxy.close();
-        this.addresses.release(custom.host);
-      }
-      for (const instance of cluster.instances.values()) this.addresses.release(instance.host);
-      this.addresses.release(cluster.endpoints.writerHost);
-      this.addresses.release(cluster.endpoints.readerHost);
+      await cluster.network.release([...cluster.instances.values()].map((i) => i.host));
       this.clusters.delete(spec.resourceId);
       await fs.rm(path.join(this.dataRoot, 'clusters', spec.resourceId), { recursive: true, force: true });
     });
@@ -497,7 +399,7 @@ export class MysqlDataPlane implements DataPlane {
       const old = oldRuntime === target ? undefined : oldRuntime;
       const env = await this.mysqlEnv();
       // 1. No new writes: the writer endpoint refuses connections and drops its sessions.
-      cluster.writerProxy.setBackends([]);
+      cluster.network.closeWriterEndpoint();
       // 2. The target applies everything the old writer logged (nothing acknowledged is lost). A
       //    writer that crashed comes back on its data directory for that (sync_binlog=1 and
       //    InnoDB's redo log keep every acknowledged commit), then stops.
@@ -629,9 +531,7 @@ export class MysqlDataPlane implements DataPlane {
     const now = await this.measureLag(cluster).catch(() => []);
     return now.map((lag) => {
       const instance = [...cluster.instances.values()].find((i) => i.instanceId === lag.instanceId);
-      const samples = [...(cluster.lagSamples.get(instance?.resourceId ?? '') ?? [])].sort((a, b) => a - b);
-      const at = (p: number) => (samples.length ? samples[Math.min(samples.length - 1, Math.ceil((p / 100) * samples.length) - 1)]! : null);
-      return { ...lag, samples: samples.length, medianLagMs: at(50), p99LagMs: at(99), maxLagMs: samples.length ? samples[samples.length - 1]! : null };
+      return { ...lag, ...lagStatistics(cluster.lagSamples.get(instance?.resourceId ?? '') ?? []) };
     });
   }
 
@@ -639,8 +539,6 @@ export class MysqlDataPlane implements DataPlane {
     const cluster = this.clusters.get(spec.resourceId);
     if (!cluster) return { instances: [], endpoints: {} };
     const names = new Map([...cluster.instances.values()].map((i) => [i.resourceId, i.instanceId]));
-    const targets = (proxy?: EndpointProxy) => proxy?.currentBackends().map((b) => names.get(b.id) ?? b.id);
-    const custom = Object.fromEntries([...cluster.customEndpoints.entries()].map(([key, c]) => [key, targets(c.proxy)]));
     return {
       instances: [...cluster.instances.values()].map((i) => ({
         instanceId: i.instanceId,
@@ -651,7 +549,7 @@ export class MysqlDataPlane implements DataPlane {
         port: i.port,
         dataDir: i.dataDir,
       })),
-      endpoints: { writer: targets(cluster.writerProxy), reader: targets(cluster.readerProxy ?? cluster.writerProxy), custom },
+      endpoints: cluster.network.targets(names),
     };
   }
 
@@ -707,9 +605,7 @@ export class MysqlDataPlane implements DataPlane {
       // Replicas first, so none logs the writer's disappearance as an error.
       const instances = [...cluster.instances.values()].sort((a, b) => Number(a.isWriter) - Number(b.isWriter));
       for (const instance of instances) await this.stopProcess(instance).catch(() => {});
-      await cluster.writerProxy.close();
-      await cluster.readerProxy?.close();
-      for (const custom of cluster.customEndpoints.values()) await custom.proxy.close();
+      await cluster.network.close();
     }
     this.clusters.clear();
     if (this.ephemeral) await fs.rm(this.dataRoot, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });

@@ -22,7 +22,8 @@ import path from 'node:path';
 import * as compute from './compute/index.js';
 import { withAdminClient, quoteLiteral } from './compute/sql.js';
 import { copyDataDir } from './compute/dataDirCopy.js';
-import { EndpointProxy } from './endpoints/endpointProxy.js';
+import { ClusterNetwork } from './endpoints/clusterNetwork.js';
+import { lagStatistics, percentile } from './samples.js';
 import { LoopbackAllocator, loopbackRangeUsable, portIsFree } from './endpoints/loopback.js';
 import { Volumes, type VolumeOptions } from './volumes.js';
 import { formatLsn, parseLsn } from './storage/lsn.js';
@@ -65,10 +66,7 @@ interface InstanceRuntime {
 
 interface ClusterRuntime {
   spec: ClusterSpec;
-  endpoints: ClusterEndpoints;
-  writerProxy: EndpointProxy;
-  readerProxy?: EndpointProxy; // absent where writer and reader share 127.0.0.1 (no 127/8 range)
-  customEndpoints: Map<string, { spec: CustomEndpointSpec; host: string; proxy: EndpointProxy }>;
+  network: ClusterNetwork;
   instances: Map<string, InstanceRuntime>; // by instance resource id
   /** Serialises the cluster's operations: a failover and a reboot must not interleave. */
   queue: Promise<unknown>;
@@ -89,7 +87,6 @@ interface ClusterRuntime {
 
 const lagSamplesKept = 300;
 
-const isLoopbackAddress = (host: string) => /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 const slotNameFor = (resourceId: string) => `replica_${resourceId.toLowerCase().replace(/[^a-z0-9_]/g, '_')}`.slice(0, 63);
 
 export class PostgresDataPlane implements DataPlane {
@@ -220,11 +217,6 @@ export class PostgresDataPlane implements DataPlane {
     const first = io[0];
     const last = io[io.length - 1];
     const seconds = first && last && last.at > first.at ? (last.at - first.at) / 1000 : 0;
-    const pct = (values: number[], p: number) => {
-      if (values.length === 0) return null;
-      const sorted = [...values].sort((a, b) => a - b);
-      return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-    };
     return {
       VolumeBytesUsed: volume.volumeBytesUsed,
       AllocatedBytes: volume.allocatedBytes,
@@ -234,7 +226,7 @@ export class PostgresDataPlane implements DataPlane {
       writeIOsPerSecond: seconds ? (last!.writeIOs - first!.writeIOs) / seconds : null,
       ioPeriodSeconds: seconds,
       replicaLag: await this.replicaLag(spec).catch(() => []),
-      commitLatencyMs: { samples: cluster.commitSamples.length, p50: pct(cluster.commitSamples, 50), p99: pct(cluster.commitSamples, 99), last: cluster.commitSamples[cluster.commitSamples.length - 1] ?? null },
+      commitLatencyMs: { samples: cluster.commitSamples.length, p50: percentile(cluster.commitSamples, 50), p99: percentile(cluster.commitSamples, 99), last: cluster.commitSamples[cluster.commitSamples.length - 1] ?? null },
       writeQuorum: volume.writeQuorum,
       readQuorum: volume.readQuorum,
       repairs: { count: volume.repairs.length, bytes: volume.repairs.reduce((sum, r) => sum + r.bytesCopied, 0), recent: volume.repairs.slice(-5) },
@@ -281,41 +273,12 @@ export class PostgresDataPlane implements DataPlane {
     const existing = this.clusters.get(spec.resourceId);
     if (existing) {
       existing.spec = spec;
-      return existing.endpoints;
+      return existing.network.endpoints;
     }
-    // Keep the port asked for: another process (a second emulator) may hold it on some
-    // addresses, so try fresh addresses first; only a port held everywhere (a wildcard
-    // listener, such as a local PostgreSQL on *:5432) moves the cluster to another port.
-    let writerHost = this.claimAddress(requested.writerHost);
-    let readerHost = this.claimAddress(requested.readerHost);
-    let writerProxy = new EndpointProxy(`${spec.clusterId} writer`);
-    let readerProxy = writerHost === readerHost ? undefined : new EndpointProxy(`${spec.clusterId} reader`);
-    let port: number | undefined;
-    for (let attempt = 0; attempt < 8 && port === undefined; attempt++) {
-      try {
-        port = await this.listenOnOnePort(
-          [[writerProxy, writerHost], ...(readerProxy ? ([[readerProxy, readerHost]] as [EndpointProxy, string][]) : [])],
-          requested.port,
-          requested.port,
-        );
-      } catch (error: any) {
-        if (error?.code !== 'EADDRINUSE' || writerHost === '127.0.0.1') break;
-        // These addresses stay reserved: someone else holds the port there.
-        writerHost = this.addresses.allocate();
-        readerHost = this.addresses.allocate();
-        writerProxy = new EndpointProxy(`${spec.clusterId} writer`);
-        readerProxy = new EndpointProxy(`${spec.clusterId} reader`);
-      }
-    }
-    port ??= await this.listenOnOnePort(
-      [[writerProxy, writerHost], ...(readerProxy ? ([[readerProxy, readerHost]] as [EndpointProxy, string][]) : [])],
-      requested.port,
-      Math.min(65535, requested.port + 200),
-    );
-    const endpoints = { writerHost, readerHost, port };
-    this.clusters.set(spec.resourceId, { spec, endpoints, writerProxy, readerProxy, instances: new Map(), customEndpoints: new Map(), queue: Promise.resolve(), lagSamples: new Map(), lastLag: [], storageFull: false, commitSamples: [], ioSamples: [] });
+    const network = await ClusterNetwork.open(this.addresses, spec.clusterId, requested);
+    this.clusters.set(spec.resourceId, { spec, network, instances: new Map(), queue: Promise.resolve(), lagSamples: new Map(), lastLag: [], storageFull: false, commitSamples: [], ioSamples: [] });
     this.volumes.volumeFor(spec);
-    return endpoints;
+    return network.endpoints;
   }
 
   async placeInstance(spec: Omit<InstanceSpec, 'host' | 'port'>, requested: InstancePlacement): Promise<InstancePlacement> {
@@ -326,16 +289,7 @@ export class PostgresDataPlane implements DataPlane {
       existing.instanceId = spec.instanceId;
       return { host: existing.host, port: existing.port };
     }
-    // The cluster's port on the instance's own address: a fresh address where another process
-    // holds it, another port only where it is held everywhere (or on the shared 127.0.0.1).
-    let host = this.claimAddress(requested.host);
-    for (let attempt = 0; attempt < 8 && host !== '127.0.0.1' && !(await portIsFree(host, requested.port)); attempt++) {
-      host = this.addresses.allocate();
-    }
-    let port = requested.port;
-    while (!(await portIsFree(host, port))) {
-      if (++port > 65535) throw new Error(`no free port on ${host} from ${requested.port}`);
-    }
+    const { host, port } = await cluster.network.placeInstance(requested);
     cluster.instances.set(spec.resourceId, {
       instanceId: spec.instanceId,
       resourceId: spec.resourceId,
@@ -351,68 +305,14 @@ export class PostgresDataPlane implements DataPlane {
 
   attachCustomEndpoint(spec: ClusterSpec, endpoint: CustomEndpointSpec, requestedHost: string): Promise<string> {
     return this.inCluster(spec, async (cluster) => {
-      const existing = cluster.customEndpoints.get(endpoint.key);
-      if (existing) {
-        existing.spec = endpoint;
-        await this.refresh(cluster);
-        return existing.host;
-      }
-      // Same port as the cluster's other endpoints, on an address of its own.
-      for (let attempt = 0; attempt < 20; attempt++) {
-        const host = this.claimAddress(attempt === 0 ? requestedHost : 'new');
-        const proxy = new EndpointProxy(`${spec.clusterId} custom ${endpoint.key}`);
-        try {
-          await proxy.listen(host, cluster.endpoints.port);
-        } catch (error: any) {
-          this.addresses.release(host);
-          if (error?.code === 'EADDRINUSE' && host !== '127.0.0.1') continue;
-          throw error;
-        }
-        cluster.customEndpoints.set(endpoint.key, { spec: endpoint, host, proxy });
-        await this.refresh(cluster);
-        return host;
-      }
-      throw new Error(`no loopback address is free on port ${cluster.endpoints.port} for custom endpoint ${endpoint.key}`);
+      const host = await cluster.network.attachCustom(endpoint, requestedHost);
+      await this.refresh(cluster);
+      return host;
     });
   }
 
   detachCustomEndpoint(spec: ClusterSpec, key: string): Promise<void> {
-    return this.inCluster(spec, async (cluster) => {
-      const endpoint = cluster.customEndpoints.get(key);
-      if (!endpoint) return;
-      cluster.customEndpoints.delete(key);
-      await endpoint.proxy.close();
-      this.addresses.release(endpoint.host);
-    });
-  }
-
-  /** Keeps an address on record (after a restart), or hands out a new one for a host name. */
-  private claimAddress(requested: string): string {
-    if (isLoopbackAddress(requested) && requested !== '127.0.0.1') {
-      this.addresses.reserve(requested);
-      return requested;
-    }
-    return this.addresses.allocate();
-  }
-
-  /** Listens with every proxy on one port, the first of `from`…`to` free on all their addresses. */
-  private async listenOnOnePort(proxies: [EndpointProxy, string][], from: number, to: number): Promise<number> {
-    let lastError: unknown;
-    for (let port = from; port <= to; port++) {
-      const bound: EndpointProxy[] = [];
-      try {
-        for (const [proxy, host] of proxies) {
-          await proxy.listen(host, port);
-          bound.push(proxy);
-        }
-        return port;
-      } catch (error: any) {
-        await Promise.all(bound.map((proxy) => proxy.close()));
-        if (!['EADDRINUSE', 'EACCES'].includes(error?.code)) throw error;
-        lastError = error;
-      }
-    }
-    throw lastError ?? new Error(`no free port for the endpoints of this cluster from ${from}`);
+    return this.inCluster(spec, (cluster) => cluster.network.detachCustom(key));
   }
 
   // ---- servers ----
@@ -499,24 +399,13 @@ export class PostgresDataPlane implements DataPlane {
   }
 
   /**
-   * Points the endpoints at what runs now, and makes the writer wait for every running
-   * replica (synchronous_standby_names) so that no acknowledged commit can be lost.
+   * Points the endpoints at what runs now, and attaches the volume's segments to a new
+   * writer (its synchronous_standby_names: any 4 of 6), so no acknowledged commit can be lost.
    */
   private async refresh(cluster: ClusterRuntime): Promise<void> {
     const running = [...cluster.instances.values()].filter((i) => i.server?.server.isRunning);
     const writer = running.find((i) => i.isWriter);
-    const replicas = running.filter((i) => !i.isWriter);
-    const backend = (i: InstanceRuntime) => ({ id: i.resourceId, host: i.host, port: i.port });
-    cluster.writerProxy.setBackends(writer ? [backend(writer)] : []);
-    // Sessions on a reader stay where they are when the set changes (a server that stops closes its own).
-    cluster.readerProxy?.setBackends(replicas.length ? replicas.map(backend) : writer ? [backend(writer)] : [], { dropRemoved: false });
-    // Custom endpoints: their members that run now; a READER endpoint never routes to the writer.
-    for (const { spec, proxy } of cluster.customEndpoints.values()) {
-      const members = running.filter((i) =>
-        spec.staticMembers.length ? spec.staticMembers.includes(i.resourceId) : !spec.excludedMembers.includes(i.resourceId),
-      );
-      proxy.setBackends(members.filter((i) => spec.type === 'ANY' || !i.isWriter).map(backend), { dropRemoved: false });
-    }
+    cluster.network.route(running);
     if (writer?.server) {
       // Endpoint changes refresh too: attach the volume only when the writer (or its process) changed.
       const attached = `${writer.resourceId} ${writer.server.server.pid}`;
@@ -585,15 +474,7 @@ export class PostgresDataPlane implements DataPlane {
   deleteCluster(spec: ClusterSpec): Promise<void> {
     return this.inCluster(spec, async (cluster) => {
       for (const instance of cluster.instances.values()) await this.stopServer(cluster, instance.resourceId);
-      await cluster.writerProxy.close();
-      await cluster.readerProxy?.close();
-      for (const custom of cluster.customEndpoints.values()) {
-        await custom.proxy.close();
-        this.addresses.release(custom.host);
-      }
-      for (const instance of cluster.instances.values()) this.addresses.release(instance.host);
-      this.addresses.release(cluster.endpoints.writerHost);
-      this.addresses.release(cluster.endpoints.readerHost);
+      await cluster.network.release([...cluster.instances.values()].map((i) => i.host));
       this.clusters.delete(spec.resourceId);
       await this.volumes.destroy(spec);
       await Promise.all(this.background); // a base image being copied into the cluster's directory
@@ -747,7 +628,7 @@ export class PostgresDataPlane implements DataPlane {
       const old = from ? cluster.instances.get(from.resourceId) : undefined;
       const env = await this.compute();
       // 1. No new writes: the writer endpoint refuses connections and drops its sessions.
-      cluster.writerProxy.setBackends([]);
+      cluster.network.closeWriterEndpoint();
       // 2. The old writer stops. A clean shutdown sends its remaining WAL to the replicas first.
       if (old?.server) {
         old.stopping = true;
@@ -854,9 +735,7 @@ export class PostgresDataPlane implements DataPlane {
     const now = await this.measureLag(cluster, writer);
     return now.map((lag) => {
       const instance = [...cluster.instances.values()].find((i) => i.instanceId === lag.instanceId);
-      const samples = [...(cluster.lagSamples.get(instance?.resourceId ?? '') ?? [])].sort((a, b) => a - b);
-      const at = (p: number) => (samples.length ? samples[Math.min(samples.length - 1, Math.ceil((p / 100) * samples.length) - 1)] : null);
-      return { ...lag, samples: samples.length, medianLagMs: at(50), p99LagMs: at(99), maxLagMs: samples.length ? samples[samples.length - 1] : null };
+      return { ...lag, ...lagStatistics(cluster.lagSamples.get(instance?.resourceId ?? '') ?? []) };
     });
   }
 
@@ -864,8 +743,6 @@ export class PostgresDataPlane implements DataPlane {
     const cluster = this.clusters.get(spec.resourceId);
     if (!cluster) return { instances: [], endpoints: {} };
     const names = new Map([...cluster.instances.values()].map((i) => [i.resourceId, i.instanceId]));
-    const targets = (proxy?: EndpointProxy) => proxy?.currentBackends().map((b) => names.get(b.id) ?? b.id);
-    const custom = Object.fromEntries([...cluster.customEndpoints.entries()].map(([key, c]) => [key, targets(c.proxy)]));
     return {
       instances: [...cluster.instances.values()].map((i) => ({
         instanceId: i.instanceId,
@@ -876,7 +753,7 @@ export class PostgresDataPlane implements DataPlane {
         port: i.port,
         dataDir: i.dataDir,
       })),
-      endpoints: { writer: targets(cluster.writerProxy), reader: targets(cluster.readerProxy ?? cluster.writerProxy), custom },
+      endpoints: cluster.network.targets(names),
     };
   }
 
@@ -937,9 +814,7 @@ export class PostgresDataPlane implements DataPlane {
         await instance.server?.server.stop().catch(() => {});
         instance.server = undefined;
       }
-      await cluster.writerProxy.close();
-      await cluster.readerProxy?.close();
-      for (const custom of cluster.customEndpoints.values()) await custom.proxy.close();
+      await cluster.network.close();
     }
     await this.volumes.close();
     this.clusters.clear();
