@@ -24,14 +24,12 @@ import {
   type DBCluster,
 } from '@aws-sdk/client-rds';
 import { startEmulator, type Emulator } from '../src/emulator.js';
+import { clientFor, dataPlaneView, writerOf } from './dataPlaneHelpers.js';
 
 const password = 'password1';
 const fast = { createClusterMs: 0, createInstanceMs: 0, failoverMs: 0, rebootInstanceMs: 0, modifyClusterMs: 0, deleteClusterMs: 0, deleteInstanceMs: 0, backtrackMs: 0 };
 const wait = { minDelay: 1, maxWaitTime: 120 };
 
-function clientFor(emulator: Emulator) {
-  return new RDSClient({ endpoint: emulator.url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
-}
 
 async function connect(host: string, port: number, user = 'admin', pass = password, database = 'app') {
   const connection = await mysql.createConnection({ host, port, user, password: pass, database, connectTimeout: 5000 });
@@ -53,13 +51,8 @@ async function createCluster(rds: RDSClient, id: string, instances: number, extr
   return (await rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: id }))).DBClusters![0];
 }
 
-const writerOf = (cluster: DBCluster) => cluster.DBClusterMembers!.find((m) => m.IsClusterWriter)!.DBInstanceIdentifier!;
 const describeCluster = async (rds: RDSClient, id: string) => (await rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: id }))).DBClusters![0];
 
-async function dataPlaneView(emulator: Emulator, clusterId: string) {
-  const response = await fetch(`${emulator.url}/_aurora/clusters/${clusterId}/data-plane`);
-  return (await response.json()) as { instances: { instanceId: string; role: string; pid?: number; running: boolean }[]; replicaLag: { instanceId: string; lagMs: number | null }[] };
-}
 
 /** Inserts sequential rows through the writer endpoint, reconnecting on errors; returns the acknowledged ids. */
 function writeLoop(host: string, port: number) {

@@ -28,40 +28,9 @@ import {
   waitUntilDBInstanceDeleted,
   waitUntilDBClusterAvailable,
   waitUntilDBInstanceAvailable,
-  type DBCluster,
 } from '@aws-sdk/client-rds';
 import { startEmulator, type Emulator } from '../src/emulator.js';
-
-const password = 'password1';
-const fast = { createClusterMs: 0, createInstanceMs: 0, failoverMs: 0, rebootInstanceMs: 0, modifyClusterMs: 0, deleteClusterMs: 0, deleteInstanceMs: 0 };
-const wait = { minDelay: 1, maxWaitTime: 90 };
-
-function clientFor(emulator: Emulator) {
-  return new RDSClient({ endpoint: emulator.url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
-}
-
-async function connect(host: string, port: number, user = 'master', pass = password, database = 'app') {
-  const client = new pg.Client({ host, port, user, password: pass, database, connectionTimeoutMillis: 5000 });
-  client.on('error', () => {}); // sessions are dropped on purpose (failover, reboot)
-  await client.connect();
-  return client;
-}
-
-async function createCluster(rds: RDSClient, id: string, instances: number): Promise<DBCluster> {
-  await rds.send(new CreateDBClusterCommand({ DBClusterIdentifier: id, Engine: 'aurora-postgresql', MasterUsername: 'master', MasterUserPassword: password, DatabaseName: 'app' }));
-  for (let i = 1; i <= instances; i++) {
-    await rds.send(new CreateDBInstanceCommand({ DBInstanceIdentifier: `${id}-${i}`, DBClusterIdentifier: id, Engine: 'aurora-postgresql', DBInstanceClass: 'db.r6g.large' }));
-    await waitUntilDBInstanceAvailable({ client: rds, ...wait }, { DBInstanceIdentifier: `${id}-${i}` });
-  }
-  return (await rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: id }))).DBClusters![0];
-}
-
-const writerOf = (cluster: DBCluster) => cluster.DBClusterMembers!.find((m) => m.IsClusterWriter)!.DBInstanceIdentifier!;
-
-async function dataPlaneView(emulator: Emulator, clusterId: string) {
-  const response = await fetch(`${emulator.url}/_aurora/clusters/${clusterId}/data-plane`);
-  return (await response.json()) as { instances: { instanceId: string; role: string; pid?: number; running: boolean }[]; replicaLag: { instanceId: string; lagMs: number | null }[] };
-}
+import { clientFor, connect, createCluster, dataPlaneView, fast, password, wait, writerOf } from './dataPlaneHelpers.js';
 
 /** Inserts sequential rows through the writer endpoint, reconnecting on errors; returns the acknowledged ids. */
 function writeLoop(host: string, port: number) {

@@ -3,9 +3,7 @@
 // Six segments, two per AZ; commits need 4; recovery reads 3; corruption heals; the volume
 // grows and fills under the scale option.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import pg from 'pg';
 import {
-  CreateDBClusterCommand,
   CreateDBInstanceCommand,
   DescribeDBClustersCommand,
   DescribeDBInstancesCommand,
@@ -14,14 +12,11 @@ import {
   RestoreDBClusterToPointInTimeCommand,
   waitUntilDBClusterAvailable,
   waitUntilDBInstanceAvailable,
-  type DBCluster,
 } from '@aws-sdk/client-rds';
 import { startEmulator, type Emulator } from '../src/emulator.js';
 import { main } from '../src/cli.js';
+import { clientFor, connect, createCluster, fast, wait, writerOf } from './dataPlaneHelpers.js';
 
-const password = 'password1';
-const fast = { createClusterMs: 0, createInstanceMs: 0, failoverMs: 0, rebootInstanceMs: 0, modifyClusterMs: 0, deleteClusterMs: 0, deleteInstanceMs: 0 };
-const wait = { minDelay: 1, maxWaitTime: 90 };
 
 interface SegmentView {
   segment: number;
@@ -40,27 +35,6 @@ interface StorageView {
   protectionGroups: { index: number; holdsLog: boolean; segments: SegmentView[] }[];
   repairs: { segment: string; bytesCopied: number; durationMs: number; kinds: string[] }[];
 }
-
-const clientFor = (emulator: Emulator) =>
-  new RDSClient({ endpoint: emulator.url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
-
-async function connect(host: string, port: number) {
-  const client = new pg.Client({ host, port, user: 'master', password, database: 'app', connectionTimeoutMillis: 5000 });
-  client.on('error', () => {});
-  await client.connect();
-  return client;
-}
-
-async function createCluster(rds: RDSClient, id: string, instances: number): Promise<DBCluster> {
-  await rds.send(new CreateDBClusterCommand({ DBClusterIdentifier: id, Engine: 'aurora-postgresql', MasterUsername: 'master', MasterUserPassword: password, DatabaseName: 'app' }));
-  for (let i = 1; i <= instances; i++) {
-    await rds.send(new CreateDBInstanceCommand({ DBInstanceIdentifier: `${id}-${i}`, DBClusterIdentifier: id, Engine: 'aurora-postgresql', DBInstanceClass: 'db.r6g.large' }));
-    await waitUntilDBInstanceAvailable({ client: rds, ...wait }, { DBInstanceIdentifier: `${id}-${i}` });
-  }
-  return (await rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: id }))).DBClusters![0]!;
-}
-
-const writerOf = (cluster: DBCluster) => cluster.DBClusterMembers!.find((m) => m.IsClusterWriter)!.DBInstanceIdentifier!;
 
 async function admin<T>(emulator: Emulator, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
   const response = await fetch(`${emulator.url}${path}`, {
