@@ -33,7 +33,9 @@ let rds: RDSClient;
 
 beforeAll(async () => {
   emulator = await startTestEmulator({
-    delays: { createClusterMs: 50, createInstanceMs: 50, modifyClusterMs: 300, rebootInstanceMs: 300, rebootClusterMs: 400, stopClusterMs: 300, startClusterMs: 300 },
+    // A new cluster stays `creating` for a second: long enough for the state checks that
+    // need it, on a loaded machine (50 ms let it turn available between two requests in CI).
+    delays: { createClusterMs: 1000, createInstanceMs: 50, modifyClusterMs: 300, rebootInstanceMs: 300, rebootClusterMs: 400, stopClusterMs: 300, startClusterMs: 300 },
   });
   rds = rdsClient(emulator.url);
 });
