@@ -52,6 +52,7 @@ async function createDataPlane(config: EmulatorConfig): Promise<DataPlane> {
       const mysql = await MysqlDataPlane.create({
         dataRoot: config.dataDir ? join(config.dataDir, 'mysql') : undefined,
         binDir: config.mysqlBinDir,
+        volumes: postgres.storage,
         log: config.log,
       });
       return new EngineDataPlanes(postgres, mysql);

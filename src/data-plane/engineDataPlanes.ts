@@ -1,7 +1,8 @@
 // `--data-plane postgres`: real servers for both engines. Each call goes to the data plane of
 // the cluster's engine — PostgreSQL (postgresDataPlane.ts) for aurora-postgresql, MariaDB
 // (mysqlDataPlane.ts) for aurora-mysql; each of them leaves the other engine's clusters alone.
-// The storage volume, its metrics and point-in-time images are PostgreSQL's; Backtrack is MySQL's.
+// Both engines' clusters have a storage volume (one Volumes, shared); metrics and point-in-time
+// images are PostgreSQL's; Backtrack is MySQL's.
 import type {
   ClusterEndpoints,
   ClusterSpec,
@@ -113,7 +114,9 @@ export class EngineDataPlanes implements DataPlane {
     if (cluster.engine !== 'aurora-postgresql') return undefined;
     return this.postgres.metrics(cluster);
   }
+  /** MariaDB first: its writers stop waiting on their volumes before the (shared) volumes close. */
   async close(): Promise<void> {
-    await Promise.all([this.postgres.close(), this.mysql.close()]);
+    await this.mysql.close();
+    await this.postgres.close();
   }
 }

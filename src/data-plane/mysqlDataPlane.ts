@@ -6,10 +6,13 @@
 // - The cluster's writer and reader endpoints are TCP proxies on their own loopback addresses,
 //   same port: the writer proxy follows the current writer, the reader proxy spreads new
 //   connections over the running replicas (the writer when there are none).
-// - Replicas are read-only mariadb-backup clones replicating by GTID (asynchronously). There is
-//   no shared storage volume: a failover first lets the target apply everything the old writer
-//   logged — restarting a crashed writer on its data directory for that — so no acknowledged
-//   commit is lost, then promotes it; the other instances follow it (or are cloned again).
+// - The cluster's storage volume (storage/clusterVolume.ts, six segments, two per AZ) holds the
+//   durable record: the writer's commits wait, by semi-synchronous replication, until 4 of the 6
+//   segments have them (mysql/volumeLink.ts).
+// - Replicas are read-only mariadb-backup clones replicating by GTID (asynchronously). A
+//   failover lets the target apply what it received, then what the volume holds beyond that
+//   (read from at least 3 segments: mysql/volumeLog.ts), so no acknowledged commit is lost, then
+//   promotes it; the other instances follow it (or are cloned again).
 // - Backtrack rewinds the writer with binary-log flashback (mysql/backtrack.ts); replicas follow.
 // The secondary clusters of global databases are not served here (metadata only).
 import fs from 'node:fs/promises';
@@ -21,6 +24,10 @@ import { withMysqlAdmin, queryRows } from './mysql/sql.js';
 import { pidFileFor } from './mysql/settings.js';
 import { ClusterNetwork } from './endpoints/clusterNetwork.js';
 import { lagStatistics } from './samples.js';
+import type { Volumes } from './volumes.js';
+import type { ClusterVolume } from './storage/clusterVolume.js';
+import { MysqlVolumeLink } from './mysql/volumeLink.js';
+import { appliedGtidPosition, readVolumeLog, replayVolumeTransactions } from './mysql/volumeLog.js';
 import { LoopbackAllocator, loopbackRangeUsable } from './endpoints/loopback.js';
 import type {
   ClusterEndpoints,
@@ -40,6 +47,8 @@ export interface MysqlDataPlaneOptions {
   dataRoot?: string;
   /** A MariaDB bin directory instead of PATH and the system directories. */
   binDir?: string;
+  /** The storage fleet and volumes, shared with the PostgreSQL data plane (faults reach both). */
+  volumes: Volumes;
   log: (line: string) => void;
 }
 
@@ -63,6 +72,8 @@ interface ClusterRuntime {
   queue: Promise<unknown>;
   /** Replica lag samples (ms) per instance resource id, one a second, newest last. */
   lagSamples: Map<string, number[]>;
+  /** The writer's binary log streaming into the volume, while a writer runs. */
+  link?: MysqlVolumeLink;
 }
 
 const lagSamplesKept = 300;
@@ -194,6 +205,8 @@ export class MysqlDataPlane implements DataPlane {
     const writer = this.writerOf(cluster);
 
     if (await hasMysqlData(instance.dataDir)) {
+      // A writer coming back after a crash recovers from the volume: it needs 3 of 6 segments.
+      if (spec.isWriter && cluster.link) this.volumeOf(cluster).recoveryPoint();
       const server = await mysql.startMysql(env, placement);
       this.watch(cluster, instance, server);
       const replica = await mysql.isMysqlReplica(server);
@@ -230,7 +243,27 @@ export class MysqlDataPlane implements DataPlane {
       await removeDataDir(instance.dataDir);
       this.watch(cluster, instance, await mysql.createMysqlReplica(env, { ...placement, writer: writer.server }));
     }
+    if (spec.isWriter) await this.attachVolume(cluster, instance);
     this.refresh(cluster);
+  }
+
+  private volumeOf(cluster: ClusterRuntime): ClusterVolume {
+    return this.options.volumes.volumeFor(cluster.spec, path.join(this.dataRoot, 'clusters', cluster.spec.resourceId, 'storage'));
+  }
+
+  /** The writer's commits from now on wait for 4 of the volume's 6 segments. */
+  private async attachVolume(cluster: ClusterRuntime, writer: InstanceRuntime): Promise<void> {
+    const server = writer.server!;
+    const volume = this.volumeOf(cluster);
+    await volume.attach({ host: server.host, port: server.port, user: server.admin.user, password: server.admin.password });
+    cluster.link ??= new MysqlVolumeLink(volume, (line) => this.options.log(`data plane: ${cluster.spec.clusterId}: ${line}`));
+    await cluster.link.attach(server);
+  }
+
+  /** The writer stops: its segments stop receiving (their data stays). */
+  private async detachVolume(cluster: ClusterRuntime): Promise<void> {
+    cluster.link?.detach();
+    await this.volumeOf(cluster).detach();
   }
 
   /** A replica whose history diverged from the writer's: a fresh clone of the writer in its place. */
@@ -284,6 +317,7 @@ export class MysqlDataPlane implements DataPlane {
     instance.server = undefined;
     try {
       this.refresh(cluster);
+      if (instance.isWriter) await this.detachVolume(cluster);
       await mysql.stopMysql(server);
     } finally {
       instance.stopping = false;
@@ -319,6 +353,8 @@ export class MysqlDataPlane implements DataPlane {
     return this.inCluster(spec, async (cluster) => {
       for (const instance of cluster.instances.values()) await this.stopServer(cluster, instance.resourceId);
       await cluster.network.release([...cluster.instances.values()].map((i) => i.host));
+      cluster.link?.detach();
+      await this.options.volumes.destroy(spec);
       this.clusters.delete(spec.resourceId);
       await fs.rm(path.join(this.dataRoot, 'clusters', spec.resourceId), { recursive: true, force: true });
     });
@@ -398,31 +434,27 @@ export class MysqlDataPlane implements DataPlane {
       const oldRuntime = from ? cluster.instances.get(from.resourceId) : [...cluster.instances.values()].find((i) => i.isWriter && i !== target);
       const old = oldRuntime === target ? undefined : oldRuntime;
       const env = await this.mysqlEnv();
-      // 1. No new writes: the writer endpoint refuses connections and drops its sessions.
+      // 1. No new writes: the writer endpoint refuses connections and drops its sessions, and the
+      //    volume stops acknowledging the old writer (what it did not acknowledge stays so).
       cluster.network.closeWriterEndpoint();
-      // 2. The target applies everything the old writer logged (nothing acknowledged is lost). A
-      //    writer that crashed comes back on its data directory for that (sync_binlog=1 and
-      //    InnoDB's redo log keep every acknowledged commit), then stops.
-      if (old && (await hasMysqlData(old.dataDir))) {
+      cluster.link?.detach();
+      // 2. A running old writer (a planned failover) first hands the target what it logged.
+      if (old?.server?.server.isRunning) {
         try {
-          if (!old.server?.server.isRunning) {
-            await stopOrphanedServer(old.dataDir);
-            const restarted = await mysql.startMysql(env, this.placement(old));
-            old.stopping = true; // not a crash when it stops below
-            old.server = restarted;
-          }
-          if (!(await mysql.isMysqlReplica(old.server!))) await mysql.waitForMysqlCatchUp(target.server, old.server!, { timeoutMs: 30_000 });
+          if (!(await mysql.isMysqlReplica(old.server))) await mysql.waitForMysqlCatchUp(target.server, old.server, { timeoutMs: 30_000 });
         } catch (error) {
           this.options.log(`data plane: ${target.instanceId} of ${cluster.spec.clusterId} could not catch up with ${old.instanceId}: ${(error as Error).message}`);
-        } finally {
-          await this.stopProcess(old).catch(() => {});
-          old.stopping = false;
         }
       }
-      // 3. The target is promoted; the endpoints follow: writes resume.
+      if (old) await this.stopProcess(old).catch(() => {});
+      // 3. The target applies what it received, then every commit the volume holds beyond it (read
+      //    from at least 3 segments: nothing acknowledged is lost, even if the old writer is gone);
+      //    then it is promoted and the endpoints follow: writes resume.
       await mysql.promoteMysql(target.server);
+      if (cluster.link) await this.catchUpFromVolume(env, cluster, target);
       if (old) old.isWriter = false;
       target.isWriter = true;
+      await this.attachVolume(cluster, target);
       this.refresh(cluster);
       // 4. The other replicas follow the new writer; one that cannot is cloned again.
       for (const replica of cluster.instances.values()) {
@@ -445,6 +477,22 @@ export class MysqlDataPlane implements DataPlane {
       }
       this.refresh(cluster);
     });
+  }
+
+  /**
+   * Replays on a promoted target the transactions the volume holds and it lacks (the old writer
+   * acknowledged them; the replica had not received them). Below 3 readable segments the volume
+   * cannot tell what was acknowledged, and this throws ReadQuorumError.
+   */
+  private async catchUpFromVolume(env: mysql.MysqlEnvironment, cluster: ClusterRuntime, target: InstanceRuntime): Promise<void> {
+    const applied = await appliedGtidPosition(target.server!);
+    const summary = await readVolumeLog(this.volumeOf(cluster).readableCopies(), { after: applied });
+    if (summary.transactions.length === 0) return;
+    if (!summary.formatDescription) throw new Error('the volume holds transactions but no format description to replay them with');
+    await replayVolumeTransactions(env, target.server!, summary.formatDescription, summary.transactions);
+    this.options.log(
+      `data plane: ${target.instanceId} of ${cluster.spec.clusterId} was at ${applied || '(nothing)'}; replayed ${summary.transactions.length} transactions from the volume's segments (to ${summary.position}) before taking writes`,
+    );
   }
 
   stopCluster(spec: ClusterSpec): Promise<void> {
@@ -602,6 +650,8 @@ export class MysqlDataPlane implements DataPlane {
     clearInterval(this.lagTimer);
     for (const cluster of this.clusters.values()) {
       await cluster.queue;
+      cluster.link?.detach();
+      await this.options.volumes.close(cluster.spec);
       // Replicas first, so none logs the writer's disappearance as an error.
       const instances = [...cluster.instances.values()].sort((a, b) => Number(a.isWriter) - Number(b.isWriter));
       for (const instance of instances) await this.stopProcess(instance).catch(() => {});

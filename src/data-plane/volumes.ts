@@ -8,6 +8,7 @@ import { ClusterVolume, type VolumeEvent } from './storage/clusterVolume.js';
 import { createStorageFleet, type StorageFleet } from './storage/fleet.js';
 import { FaultError, StorageFaults } from './storage/faults.js';
 import { volumeGeometry, type VolumeGeometry } from './storage/protectionGroups.js';
+import { QuorumLogWriter } from './storage/quorumLogWriter.js';
 
 export interface VolumeOptions {
   /** Storage nodes in each AZ of a region's fleet (at least 2). */
@@ -43,8 +44,12 @@ export class Volumes implements StorageControl {
     return fleet;
   }
 
-  /** The cluster's volume, opened on first use; its data lives under the cluster's directory. */
-  volumeFor(spec: ClusterSpec): ClusterVolume {
+  /**
+   * The cluster's volume, opened on first use; its data lives in `dir` (default: under the
+   * cluster's directory). PostgreSQL streams its WAL to the segments; for aurora-mysql the
+   * volume writes the log itself (a QuorumLogWriter fed by the writer's binary log).
+   */
+  volumeFor(spec: ClusterSpec, dir = path.join(this.dataRoot, 'clusters', spec.resourceId, 'storage')): ClusterVolume {
     const existing = this.volumes.get(spec.resourceId);
     if (existing) {
       existing.spec = spec;
@@ -52,11 +57,12 @@ export class Volumes implements StorageControl {
     }
     const volume = new ClusterVolume({
       name: spec.resourceId,
-      dir: path.join(this.dataRoot, 'clusters', spec.resourceId, 'storage'),
+      dir,
       fleet: this.fleet(spec.region),
       geometry: this.geometry,
       condition: (nodeId) => this.faults.condition(nodeId),
       scrubIntervalMs: this.options.scrubIntervalMs,
+      logWriter: spec.engine === 'aurora-mysql' ? new QuorumLogWriter(spec.resourceId) : undefined,
       // The receivers' own chatter (reconnecting to a writer that stopped, say) is for debugging.
       log: (line) => (line.startsWith('[volume') || process.env.AURORA_LOCAL_STORAGE_LOG === '1' ? this.quietLog(line) : undefined),
     });
@@ -85,7 +91,7 @@ export class Volumes implements StorageControl {
     if (spec.type === 'corrupt-segment') {
       const region = (body as { region?: unknown }).region;
       const matches = [...this.volumes.values()].filter((v) => v.spec.clusterId === spec.cluster && (region === undefined || v.spec.region === region));
-      if (matches.length === 0) throw new FaultError(`No cluster ${spec.cluster} with a storage volume${region ? ` in ${String(region)}` : ''} (aurora-postgresql clusters have one)`);
+      if (matches.length === 0) throw new FaultError(`No cluster ${spec.cluster} with a storage volume${region ? ` in ${String(region)}` : ''} (aurora-postgresql and aurora-mysql clusters with a running writer have one)`);
       if (matches.length > 1) throw new FaultError(`Several clusters are named ${spec.cluster}: add "region"`);
       const { volume } = matches[0]!;
       if (spec.protectionGroup >= volume.layout.protectionGroups.length) {
@@ -124,10 +130,11 @@ export class Volumes implements StorageControl {
     await Promise.all([...this.volumes.values()].map(({ volume }) => volume.applyConditions()));
   }
 
-  /** Stops every volume's receivers (the emulator stops); the data stays. */
-  async close(): Promise<void> {
-    await Promise.all([...this.volumes.values()].map(({ volume }) => volume.close()));
-    this.volumes.clear();
+  /** Stops every volume's receivers (the emulator stops), or those of one cluster; the data stays. */
+  async close(spec?: ClusterSpec): Promise<void> {
+    const entries = [...this.volumes.entries()].filter(([key]) => !spec || key === spec.resourceId);
+    await Promise.all(entries.map(([, { volume }]) => volume.close()));
+    for (const [key] of entries) this.volumes.delete(key);
   }
 
   /** The cluster is deleted: its volume's data goes with it. */

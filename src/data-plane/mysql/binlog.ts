@@ -13,8 +13,9 @@
 import fs, { type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 
-const MAGIC = Buffer.from([0xfe, 0x62, 0x69, 0x6e]);
-const HEADER = 19;
+export const BINLOG_MAGIC = Buffer.from([0xfe, 0x62, 0x69, 0x6e]);
+export const EVENT_HEADER_BYTES = 19;
+const HEADER = EVENT_HEADER_BYTES;
 
 export const BinlogEventType = {
   QUERY: 2,
@@ -38,9 +39,9 @@ export const BinlogEventType = {
 } as const;
 
 /** Row-change events: v1 and v2 write/update/delete, and MariaDB's compressed variants (166-171). */
-const ROW_EVENTS = new Set([23, 24, 25, 30, 31, 32, 166, 167, 168, 169, 170, 171]);
+export const ROW_EVENTS = new Set([23, 24, 25, 30, 31, 32, 166, 167, 168, 169, 170, 171]);
 /** GTID event flag: the group is one statement (DDL) without BEGIN/COMMIT. */
-const FL_STANDALONE = 1;
+export const FL_STANDALONE = 1;
 
 export interface BinlogTransaction {
   /** Binary-log file name (no directory). */
@@ -84,7 +85,7 @@ export async function readBinlogHead(filePath: string): Promise<BinlogHead> {
     const buffer = Buffer.alloc(8192);
     const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
     const data = buffer.subarray(0, bytesRead);
-    if (data.length < 4 + HEADER || !data.subarray(0, 4).equals(MAGIC)) throw new Error(`${filePath} is not a binary log`);
+    if (data.length < 4 + HEADER || !data.subarray(0, 4).equals(BINLOG_MAGIC)) throw new Error(`${filePath} is not a binary log`);
     const startTime = data.readUInt32LE(4);
     const fdeSize = data.readUInt32LE(4 + 9);
     const gtidList = new Map<number, { serverId: number; seq: number }>();
@@ -113,7 +114,7 @@ export async function readBinlogFile(filePath: string): Promise<BinlogFileSummar
     const { size } = await handle.stat();
     const reader = new ChunkReader(handle, size);
     const magic = await reader.bytes(0, 4);
-    if (!magic || !magic.equals(MAGIC)) throw new Error(`${filePath} is not a binary log`);
+    if (!magic || !magic.equals(BINLOG_MAGIC)) throw new Error(`${filePath} is not a binary log`);
     const file = path.basename(filePath);
     const transactions: BinlogTransaction[] = [];
     let startTime = 0;
@@ -186,7 +187,7 @@ export async function readBinlogFile(filePath: string): Promise<BinlogFileSummar
 }
 
 /** Query event: post-header (thread id 4, exec time 4, db length 1, error 2, status-vars length 2), status vars, db + NUL, then the text. */
-function queryText(event: Buffer, checksumLength: number): string {
+export function queryText(event: Buffer, checksumLength: number): string {
   const body = HEADER;
   const dbLength = event[body + 8]!;
   const statusLength = event.readUInt16LE(body + 11);

@@ -23,6 +23,8 @@ import { ReadQuorumError, writeLogTailToPgWal, type LogTailReport } from './reco
 import { repairSegment, type RepairReport } from './repair.js';
 import { StorageNode } from './storageNode.js';
 import type { SegmentCopy } from './chunkReader.js';
+import { PushedSegmentNode, type QuorumLogWriter } from './quorumLogWriter.js';
+import type { SegmentLogNode } from './segmentNode.js';
 
 export interface VolumeTarget {
   host: string;
@@ -47,6 +49,11 @@ export interface ClusterVolumeOptions {
   condition: (nodeId: string) => NodeCondition;
   /** How often the scrubber looks at each segment (ms). */
   scrubIntervalMs?: number;
+  /**
+   * For an engine whose log the volume writes itself (MariaDB): the segments take
+   * records from this writer instead of streaming WAL from a PostgreSQL writer.
+   */
+  logWriter?: QuorumLogWriter;
   log?: (line: string) => void;
 }
 
@@ -58,7 +65,7 @@ export type VolumeEvent =
 interface LogSegment {
   index: number;
   placement: SegmentPlacement;
-  node: StorageNode;
+  node: SegmentLogNode;
   /** Chunks that failed their checksum and are not repaired yet. */
   corruptChunks: Lsn[];
   /** Where the background scrub's moving window goes on next. */
@@ -114,23 +121,21 @@ export class ClusterVolume extends EventEmitter {
   constructor(private readonly options: ClusterVolumeOptions) {
     super();
     this.layoutValue = layoutVolume(options.fleet, 0, { geometry: options.geometry, volumeSeed: options.name });
-    this.segments = placeProtectionGroup(options.fleet, 0, options.name).map((placement) => ({
-      index: placement.segmentIndex,
-      placement,
-      node: new StorageNode({
-        name: segmentName(placement.segmentIndex),
-        dir: path.join(options.dir, `segment-${placement.segmentIndex}`),
-        host: '127.0.0.1',
-        port: 0,
-        user: '',
-        password: '',
-        log: options.log,
-      }),
-      corruptChunks: [],
-      scrubCursor: 0n,
-      scrubbedTo: 0n,
-      repairing: false,
-    }));
+    this.segments = placeProtectionGroup(options.fleet, 0, options.name).map((placement) => {
+      const name = segmentName(placement.segmentIndex);
+      const dir = path.join(options.dir, `segment-${placement.segmentIndex}`);
+      const node = options.logWriter
+        ? new PushedSegmentNode({ name, dir, writer: options.logWriter, log: options.log })
+        : new StorageNode({ name, dir, host: '127.0.0.1', port: 0, user: '', password: '', log: options.log });
+      const segment: LogSegment = { index: placement.segmentIndex, placement, node, corruptChunks: [], scrubCursor: 0n, scrubbedTo: 0n, repairing: false };
+      if (node instanceof PushedSegmentNode) node.catchUp = () => this.repair(segment, 'returned');
+      return segment;
+    });
+  }
+
+  /** The log writer of a volume that writes its own log (MariaDB clusters). */
+  get logWriter(): QuorumLogWriter | undefined {
+    return this.options.logWriter;
   }
 
   /** `synchronous_standby_names` for the writer: any 4 of the six segments. */
@@ -208,7 +213,7 @@ export class ClusterVolume extends EventEmitter {
   }
 
   /** Copies that may be read: reachable, not known corrupt, holding the newest timeline. */
-  private readableCopies(): SegmentCopy[] {
+  readableCopies(): SegmentCopy[] {
     const copies = this.segments
       .filter((s) => ['up', 'lagging'].includes(this.stateOf(s)) && s.node.store?.isInitialized)
       .map((s) => ({ name: `segment ${s.index} (${s.placement.nodeId})`, store: s.node.store! }));
@@ -344,6 +349,8 @@ export class ClusterVolume extends EventEmitter {
     try {
       const report = await repairSegment({ name: `segment ${segment.index} (${segment.placement.nodeId})`, store }, peers, { verify: why === 'corrupt' });
       if (report.unrepairedChunks.length === 0) segment.corruptChunks = [];
+      // What the segment caught up on counts towards the write quorum of commits waiting for it.
+      this.options.logWriter?.reportDurable();
       if (report.bytesCopied === 0 && why === 'returned') return report;
       this.repairsValue.push(report);
       if (this.repairsValue.length > KEPT_REPAIRS) this.repairsValue.shift();

@@ -1,0 +1,218 @@
+// The storage volume under aurora-mysql clusters, end to end through the SDK, mysql2 on the
+// endpoints Describe returns, and the same /_aurora storage and fault routes as aurora-postgresql:
+// commits wait for 4 of 6 segments (MariaDB semi-sync, acknowledged by the volume), recovery
+// reads 3, a corrupted segment heals.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import mysql from 'mysql2/promise';
+import {
+  CreateDBClusterCommand,
+  CreateDBInstanceCommand,
+  DescribeDBClustersCommand,
+  DescribeDBInstancesCommand,
+  DescribeEventsCommand,
+  RDSClient,
+  waitUntilDBClusterAvailable,
+  waitUntilDBInstanceAvailable,
+  type DBCluster,
+} from '@aws-sdk/client-rds';
+import { startEmulator, type Emulator } from '../src/emulator.js';
+import { clientFor, fast, password, wait, writerOf } from './dataPlaneHelpers.js';
+
+interface SegmentView {
+  segment: number;
+  node: string;
+  availabilityZone: string;
+  state: string;
+  durableLsn: string | null;
+}
+interface StorageView {
+  writeQuorum: boolean;
+  readQuorum: boolean;
+  vdl: string | null;
+  protectionGroups: { index: number; segments: SegmentView[] }[];
+  repairs: { segment: string; bytesCopied: number; kinds: string[] }[];
+}
+
+async function admin<T>(emulator: Emulator, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+  const response = await fetch(`${emulator.url}${path}`, {
+    method,
+    ...(body !== undefined ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}),
+  });
+  return { status: response.status, body: (await response.json()) as T };
+}
+const storage = async (emulator: Emulator, cluster: string) => (await admin<StorageView>(emulator, 'GET', `/_aurora/storage?cluster=${cluster}`)).body;
+const logSegments = (view: StorageView) => view.protectionGroups[0]!.segments;
+const settlesWithin = (promise: Promise<unknown>, ms: number) =>
+  Promise.race([promise.then(() => 'settled' as const), new Promise<'pending'>((resolve) => setTimeout(() => resolve('pending'), ms))]);
+
+async function connect(host: string, port: number) {
+  const connection = await mysql.createConnection({ host, port, user: 'admin', password, database: 'app', connectTimeout: 5000 });
+  connection.on('error', () => {}); // sessions are dropped on purpose (failover)
+  return connection;
+}
+const count = async (connection: mysql.Connection, sql: string) => Number(((await connection.query(sql))[0] as { n: number }[])[0]!.n);
+
+async function createCluster(rds: RDSClient, id: string, instances: number): Promise<DBCluster> {
+  await rds.send(new CreateDBClusterCommand({ DBClusterIdentifier: id, Engine: 'aurora-mysql', MasterUsername: 'admin', MasterUserPassword: password, DatabaseName: 'app' }));
+  for (let i = 1; i <= instances; i++) {
+    await rds.send(new CreateDBInstanceCommand({ DBInstanceIdentifier: `${id}-${i}`, DBClusterIdentifier: id, Engine: 'aurora-mysql', DBInstanceClass: 'db.r6g.large' }));
+    await waitUntilDBInstanceAvailable({ client: rds, ...wait }, { DBInstanceIdentifier: `${id}-${i}` });
+  }
+  return (await rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: id }))).DBClusters![0]!;
+}
+
+interface InstanceView {
+  instanceId: string;
+  pid: number;
+  host: string;
+  port: number;
+  dataDir: string;
+}
+const instances = async (emulator: Emulator, cluster: string) =>
+  (await admin<{ instances: InstanceView[] }>(emulator, 'GET', `/_aurora/clusters/${cluster}/data-plane`)).body.instances;
+
+describe('the cluster volume of aurora-mysql: six segments, 4/6 commits, 3/6 recovery', () => {
+  let emulator: Emulator;
+  let rds: RDSClient;
+
+  beforeAll(async () => {
+    emulator = await startEmulator({ port: 0, dataPlane: 'postgres', delays: fast, log: (line) => (process.env.SHOW_LOG ? console.log(line) : undefined) });
+    rds = clientFor(emulator);
+  });
+  afterAll(async () => {
+    await admin(emulator, 'DELETE', '/_aurora/faults').catch(() => {});
+    await emulator?.close();
+  });
+
+  it('places six segments, two per AZ, and makes the writer wait for them (semi-sync, AFTER_SYNC)', async () => {
+    const cluster = await createCluster(rds, 'my-placed', 1);
+    const connection = await connect(cluster.Endpoint!, cluster.Port!);
+    await connection.query('CREATE TABLE t (id INT PRIMARY KEY)');
+    for (let id = 1; id <= 10; id++) await connection.query('INSERT INTO t VALUES (?)', [id]);
+    await expect.poll(async () => logSegments(await storage(emulator, 'my-placed')).every((s) => s.state === 'up' && s.durableLsn), { timeout: 10_000 }).toBe(true);
+    const view = await storage(emulator, 'my-placed');
+    for (const az of ['us-east-1a', 'us-east-1b', 'us-east-1c']) expect(logSegments(view).filter((s) => s.availabilityZone === az)).toHaveLength(2);
+    expect(view).toMatchObject({ writeQuorum: true, readQuorum: true });
+    const [status] = (await connection.query("SHOW GLOBAL STATUS WHERE Variable_name IN ('Rpl_semi_sync_master_status', 'Rpl_semi_sync_master_yes_tx', 'Rpl_semi_sync_master_clients')")) as unknown as [{ Variable_name: string; Value: string }[]];
+    const values = Object.fromEntries(status.map((row) => [row.Variable_name, row.Value]));
+    expect(values).toMatchObject({ Rpl_semi_sync_master_status: 'ON', Rpl_semi_sync_master_clients: '1' });
+    expect(Number(values.Rpl_semi_sync_master_yes_tx)).toBeGreaterThanOrEqual(11);
+    const [variables] = (await connection.query("SHOW GLOBAL VARIABLES LIKE 'rpl_semi_sync_master_wait_point'")) as unknown as [{ Value: string }[]];
+    expect(variables[0]!.Value).toBe('AFTER_SYNC');
+    await connection.end();
+  });
+
+  it('keeps committing through an AZ outage, waits with three segments down, resumes with nothing lost', async () => {
+    const cluster = await createCluster(rds, 'my-azout', 1);
+    const connection = await connect(cluster.Endpoint!, cluster.Port!);
+    await connection.query('CREATE TABLE ledger (id INT PRIMARY KEY)');
+    const az = await admin<{ faultId: string }>(emulator, 'POST', '/_aurora/faults', { type: 'az-outage', availabilityZone: 'us-east-1a' });
+    expect(az.status).toBe(201);
+    let view = await storage(emulator, 'my-azout');
+    expect(logSegments(view).filter((s) => s.state === 'down').map((s) => s.availabilityZone)).toEqual(['us-east-1a', 'us-east-1a']);
+    for (let id = 1; id <= 50; id++) await connection.query('INSERT INTO ledger VALUES (?)', [id]);
+    const third = logSegments(view).find((s) => s.availabilityZone === 'us-east-1b')!;
+    const node = await admin<{ faultId: string }>(emulator, 'POST', '/_aurora/faults', { type: 'node-outage', node: third.node });
+    view = await storage(emulator, 'my-azout');
+    expect(view).toMatchObject({ writeQuorum: false, readQuorum: true });
+    const blocked = connection.query('INSERT INTO ledger VALUES (51)');
+    expect(await settlesWithin(blocked, 1500)).toBe('pending');
+    await admin(emulator, 'DELETE', `/_aurora/faults/${node.body.faultId}`);
+    expect(await settlesWithin(blocked, 10_000)).toBe('settled');
+    expect(await count(connection, 'SELECT COUNT(*) AS n FROM ledger')).toBe(51);
+    const events = (await rds.send(new DescribeEventsCommand({ SourceType: 'db-cluster', SourceIdentifier: 'my-azout' }))).Events!.map((e) => e.Message);
+    expect(events.some((m) => /lost its write quorum/.test(m!))).toBe(true);
+    expect(events.some((m) => /write quorum again/.test(m!))).toBe(true);
+    await admin(emulator, 'DELETE', `/_aurora/faults/${az.body.faultId}`);
+    // The AZ's segments catch up from their peers.
+    await expect.poll(async () => logSegments(await storage(emulator, 'my-azout')).every((s) => s.state === 'up'), { timeout: 10_000 }).toBe(true);
+    await connection.end();
+  });
+
+  it('fails over a killed writer during an AZ outage plus one: a replica that missed commits gets them from 3 segments', async () => {
+    const cluster = await createCluster(rds, 'my-azfo', 2);
+    const setup = await connect(cluster.Endpoint!, cluster.Port!);
+    await setup.query('CREATE TABLE ledger (id INT PRIMARY KEY)');
+    await setup.end();
+    const az = await admin<{ faultId: string }>(emulator, 'POST', '/_aurora/faults', { type: 'az-outage', availabilityZone: 'us-east-1b' });
+    // The replica stops replicating (as the emulator's admin, which the master user is not): it will lack everything below.
+    const replicaId = cluster.DBClusterMembers!.find((m) => !m.IsClusterWriter)!.DBInstanceIdentifier!;
+    const replica = (await instances(emulator, 'my-azfo')).find((i) => i.instanceId === replicaId)!;
+    const replicaAdmin = JSON.parse(await readFile(join(replica.dataDir, 'aurora_local_admin.json'), 'utf8')) as { user: string; password: string };
+    const adminSession = await mysql.createConnection({ host: replica.host, port: replica.port, user: replicaAdmin.user, password: replicaAdmin.password });
+    await adminSession.query('STOP SLAVE');
+    await adminSession.end();
+    const writer = await connect(cluster.Endpoint!, cluster.Port!);
+    const acknowledged: number[] = [];
+    for (let id = 1; id <= 200; id++) {
+      await writer.query('INSERT INTO ledger VALUES (?)', [id]);
+      acknowledged.push(id);
+    }
+    await writer.end();
+    // AZ + 1: three segments left, enough to recover from, not to write.
+    const extra = logSegments(await storage(emulator, 'my-azfo')).find((s) => s.state === 'up')!;
+    const node = await admin<{ faultId: string }>(emulator, 'POST', '/_aurora/faults', { type: 'node-outage', node: extra.node });
+    expect((await storage(emulator, 'my-azfo')).readQuorum).toBe(true);
+    const writerPid = (await instances(emulator, 'my-azfo')).find((i) => i.instanceId === writerOf(cluster))!.pid;
+    process.kill(writerPid, 'SIGKILL');
+    await expect
+      .poll(async () => writerOf((await rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: 'my-azfo' }))).DBClusters![0]!), { timeout: 30_000, interval: 200 })
+      .toBe(replicaId);
+    await waitUntilDBClusterAvailable({ client: rds, ...wait }, { DBClusterIdentifier: 'my-azfo' });
+    const check = await connect(replica.host, replica.port);
+    const [rows] = (await check.query('SELECT id FROM ledger')) as unknown as [{ id: number }[]];
+    const stored = new Set(rows.map((r) => r.id));
+    expect(acknowledged.filter((id) => !stored.has(id))).toEqual([]);
+    // With the node back (4 of 6) the new writer commits.
+    await admin(emulator, 'DELETE', `/_aurora/faults/${node.body.faultId}`);
+    const after = await connect(cluster.Endpoint!, cluster.Port!);
+    expect(await settlesWithin(after.query('INSERT INTO ledger VALUES (1000)'), 10_000)).toBe('settled');
+    await admin(emulator, 'DELETE', `/_aurora/faults/${az.body.faultId}`);
+    await Promise.all([check.end(), after.end()]);
+  });
+
+  it('cannot recover a crashed writer with 4 segments down: failed with the reason, restarted when segments return', async () => {
+    const cluster = await createCluster(rds, 'my-noread', 1);
+    const connection = await connect(cluster.Endpoint!, cluster.Port!);
+    await connection.query('CREATE TABLE kept (id INT)');
+    await connection.query('INSERT INTO kept VALUES (1), (2)');
+    await connection.end();
+    const a = await admin<{ faultId: string }>(emulator, 'POST', '/_aurora/faults', { type: 'az-outage', availabilityZone: 'us-east-1a' });
+    const b = await admin<{ faultId: string }>(emulator, 'POST', '/_aurora/faults', { type: 'az-outage', availabilityZone: 'us-east-1b' });
+    expect(await storage(emulator, 'my-noread')).toMatchObject({ writeQuorum: false, readQuorum: false });
+    process.kill((await instances(emulator, 'my-noread'))[0]!.pid, 'SIGKILL');
+    const instance = async () => (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'my-noread-1' }))).DBInstances![0]!;
+    await expect.poll(async () => (await instance()).DBInstanceStatus, { timeout: 15_000, interval: 200 }).toBe('failed');
+    const events = (await rds.send(new DescribeEventsCommand({ SourceType: 'db-instance', SourceIdentifier: 'my-noread-1' }))).Events!.map((e) => e.Message!);
+    expect(events.some((m) => /Recovery needs the log of at least 3 of 6 segments; 2 available/.test(m))).toBe(true);
+    await admin(emulator, 'DELETE', `/_aurora/faults/${b.body.faultId}`);
+    await expect.poll(async () => (await instance()).DBInstanceStatus, { timeout: 20_000, interval: 200 }).toBe('available');
+    const again = await connect(cluster.Endpoint!, cluster.Port!);
+    expect(await count(again, 'SELECT COUNT(*) AS n FROM kept')).toBe(2);
+    await again.query('INSERT INTO kept VALUES (3)');
+    await again.end();
+    await admin(emulator, 'DELETE', `/_aurora/faults/${a.body.faultId}`);
+  });
+
+  it('detects a corrupted segment by its checksum and heals it from its peers', async () => {
+    const cluster = await createCluster(rds, 'my-heal', 1);
+    const connection = await connect(cluster.Endpoint!, cluster.Port!);
+    await connection.query('CREATE TABLE t (id INT PRIMARY KEY, pad VARCHAR(250))');
+    for (let batch = 0; batch < 20; batch++) {
+      const values = Array.from({ length: 100 }, (_, i) => [batch * 100 + i, 'x'.repeat(200)]);
+      await connection.query('INSERT INTO t VALUES ?', [values]);
+    }
+    const corrupt = await admin<{ faultId: string }>(emulator, 'POST', '/_aurora/faults', { type: 'corrupt-segment', cluster: 'my-heal', protectionGroup: 0, segment: 4 });
+    expect(corrupt.status).toBe(201);
+    await expect.poll(async () => (await storage(emulator, 'my-heal')).repairs.length, { timeout: 40_000, interval: 250 }).toBeGreaterThan(0);
+    const view = await storage(emulator, 'my-heal');
+    expect(view.repairs[0]).toMatchObject({ kinds: ['corrupt-chunks'] });
+    expect(view.repairs[0]!.segment).toMatch(/^segment 4 /);
+    const events = (await rds.send(new DescribeEventsCommand({ SourceType: 'db-cluster', SourceIdentifier: 'my-heal' }))).Events!.map((e) => e.Message!);
+    expect(events.some((m) => /segment 4 .* failed its checksum/.test(m))).toBe(true);
+    await connection.query('INSERT INTO t VALUES (99999, NULL)');
+    await connection.end();
+  });
+});
