@@ -2,12 +2,15 @@
 // endpoints Describe returns, and the same /_aurora storage and fault routes as aurora-postgresql:
 // commits wait for 4 of 6 segments (MariaDB semi-sync, acknowledged by the volume), recovery
 // reads 3, a corrupted segment heals.
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readdir, readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import mysql from 'mysql2/promise';
 import {
+  BacktrackDBClusterCommand,
   CreateDBClusterCommand,
+  DescribeDBClusterBacktracksCommand,
+  RestoreDBClusterToPointInTimeCommand,
   CreateDBInstanceCommand,
   DescribeDBClustersCommand,
   DescribeDBInstancesCommand,
@@ -54,8 +57,8 @@ async function connect(host: string, port: number) {
 }
 const count = async (connection: mysql.Connection, sql: string) => Number(((await connection.query(sql))[0] as { n: number }[])[0]!.n);
 
-async function createCluster(rds: RDSClient, id: string, instances: number): Promise<DBCluster> {
-  await rds.send(new CreateDBClusterCommand({ DBClusterIdentifier: id, Engine: 'aurora-mysql', MasterUsername: 'admin', MasterUserPassword: password, DatabaseName: 'app' }));
+async function createCluster(rds: RDSClient, id: string, instances: number, extra: Record<string, unknown> = {}): Promise<DBCluster> {
+  await rds.send(new CreateDBClusterCommand({ DBClusterIdentifier: id, Engine: 'aurora-mysql', MasterUsername: 'admin', MasterUserPassword: password, DatabaseName: 'app', ...extra }));
   for (let i = 1; i <= instances; i++) {
     await rds.send(new CreateDBInstanceCommand({ DBInstanceIdentifier: `${id}-${i}`, DBClusterIdentifier: id, Engine: 'aurora-mysql', DBInstanceClass: 'db.r6g.large' }));
     await waitUntilDBInstanceAvailable({ client: rds, ...wait }, { DBInstanceIdentifier: `${id}-${i}` });
@@ -73,12 +76,29 @@ interface InstanceView {
 const instances = async (emulator: Emulator, cluster: string) =>
   (await admin<{ instances: InstanceView[] }>(emulator, 'GET', `/_aurora/clusters/${cluster}/data-plane`)).body.instances;
 
+/** The volume's first base image is taken in the background once the writer runs: wait for it (it names its completion time). */
+async function baseImageTaken(emulator: Emulator, cluster: string): Promise<number> {
+  const dir = join(dirname((await instances(emulator, cluster))[0]!.dataDir), 'storage', 'base-images');
+  let taken: number | undefined;
+  await expect
+    .poll(async () => (taken = (await readdir(dir).catch(() => [] as string[])).map((e) => Number(/^base-(\d+)$/.exec(e)?.[1])).find((n) => n > 0)), { timeout: 30_000, interval: 100 })
+    .toBeGreaterThan(0);
+  return taken!;
+}
+
+/** Waits into the next whole second after `after`: commits before return are before it, commits after, after it. */
+async function nextSecond(after = Date.now()): Promise<Date> {
+  const second = new Date(Math.ceil((after + 1) / 1000) * 1000);
+  while (Date.now() < second.getTime() + 50) await new Promise((r) => setTimeout(r, 20));
+  return second;
+}
+
 describe('the cluster volume of aurora-mysql: six segments, 4/6 commits, 3/6 recovery', () => {
   let emulator: Emulator;
   let rds: RDSClient;
 
   beforeAll(async () => {
-    emulator = await startEmulator({ port: 0, dataPlane: 'postgres', delays: fast, log: (line) => (process.env.SHOW_LOG ? console.log(line) : undefined) });
+    emulator = await startEmulator({ port: 0, dataPlane: 'postgres', delays: { ...fast, backtrackMs: 0 }, log: (line) => (process.env.SHOW_LOG ? console.log(line) : undefined) });
     rds = clientFor(emulator);
   });
   afterAll(async () => {
@@ -214,5 +234,60 @@ describe('the cluster volume of aurora-mysql: six segments, 4/6 commits, 3/6 rec
     expect(events.some((m) => /segment 4 .* failed its checksum/.test(m))).toBe(true);
     await connection.query('INSERT INTO t VALUES (99999, NULL)');
     await connection.end();
+  });
+
+  it('restores to a point in time: a base image plus the volume log up to that second, exactly the rows committed before it', async () => {
+    const cluster = await createCluster(rds, 'my-pitr', 1);
+    const taken = await baseImageTaken(emulator, 'my-pitr');
+    const connection = await connect(cluster.Endpoint!, cluster.Port!);
+    await connection.query('CREATE TABLE ledger (id INT PRIMARY KEY)');
+    for (let id = 1; id <= 40; id++) await connection.query('INSERT INTO ledger VALUES (?)', [id]);
+    const target = await nextSecond(Math.max(Date.now(), taken));
+    for (let id = 41; id <= 60; id++) await connection.query('INSERT INTO ledger VALUES (?)', [id]);
+    await connection.query('DROP TABLE ledger');
+    await connection.end();
+    await new Promise((r) => setTimeout(r, 1100)); // LatestRestorableTime trails by a second
+    await rds.send(new RestoreDBClusterToPointInTimeCommand({ DBClusterIdentifier: 'my-pitr-restored', SourceDBClusterIdentifier: 'my-pitr', RestoreToTime: target }));
+    await rds.send(new CreateDBInstanceCommand({ DBInstanceIdentifier: 'my-pitr-restored-1', DBClusterIdentifier: 'my-pitr-restored', Engine: 'aurora-mysql', DBInstanceClass: 'db.r6g.large' }));
+    await waitUntilDBInstanceAvailable({ client: rds, ...wait }, { DBInstanceIdentifier: 'my-pitr-restored-1' });
+    const restored = (await rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: 'my-pitr-restored' }))).DBClusters![0]!;
+    const check = await connect(restored.Endpoint!, restored.Port!);
+    const [rows] = (await check.query('SELECT id FROM ledger ORDER BY id')) as unknown as [{ id: number }[]];
+    expect(rows.map((r) => r.id)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+    // The restored cluster is a writer of its own, with a volume of its own.
+    await check.query('INSERT INTO ledger VALUES (1000)');
+    await check.end();
+  });
+
+  it('backtracks across DDL by rebuilding from the volume: tables, columns and rows as they were at that second', async () => {
+    const cluster = await createCluster(rds, 'my-btddl', 2, { BacktrackWindow: 3600 });
+    const taken = await baseImageTaken(emulator, 'my-btddl');
+    const connection = await connect(cluster.Endpoint!, cluster.Port!);
+    await connection.query('CREATE TABLE accounts (id INT PRIMARY KEY, balance INT)');
+    for (let id = 1; id <= 5; id++) await connection.query('INSERT INTO accounts VALUES (?, ?)', [id, id * 100]);
+    const target = await nextSecond(Math.max(Date.now(), taken));
+    await connection.query('ALTER TABLE accounts ADD COLUMN note VARCHAR(20)');
+    await connection.query('CREATE TABLE audit (id INT)');
+    await connection.query('INSERT INTO audit VALUES (1), (2)');
+    await connection.query('UPDATE accounts SET balance = 0');
+    await connection.query('DELETE FROM accounts WHERE id = 5');
+    await connection.end();
+    const started = await rds.send(new BacktrackDBClusterCommand({ DBClusterIdentifier: 'my-btddl', BacktrackTo: target }));
+    await expect
+      .poll(async () => (await rds.send(new DescribeDBClusterBacktracksCommand({ DBClusterIdentifier: 'my-btddl', BacktrackIdentifier: started.BacktrackIdentifier }))).DBClusterBacktracks![0]!.Status, { timeout: 60_000, interval: 200 })
+      .toBe('completed');
+    await waitUntilDBClusterAvailable({ client: rds, ...wait }, { DBClusterIdentifier: 'my-btddl' });
+    const after = await connect(cluster.Endpoint!, cluster.Port!);
+    const [rows] = (await after.query('SELECT * FROM accounts ORDER BY id')) as unknown as [Record<string, unknown>[]];
+    expect(rows).toEqual([1, 2, 3, 4, 5].map((id) => ({ id, balance: id * 100 })));
+    const [tables] = (await after.query("SHOW TABLES LIKE 'audit'")) as unknown as [unknown[]];
+    expect(tables).toEqual([]);
+    expect((await rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: 'my-btddl' }))).DBClusters![0]!.BacktrackConsumedChangeRecords).toBeGreaterThan(0);
+    // Writes go on, the replica was rebuilt with the writer and replicates them.
+    await after.query('INSERT INTO accounts VALUES (6, 600)');
+    await after.end();
+    const reader = await connect(cluster.ReaderEndpoint!, cluster.Port!);
+    await expect.poll(async () => count(reader, 'SELECT COUNT(*) AS n FROM accounts'), { timeout: 10_000 }).toBe(6);
+    await reader.end();
   });
 });

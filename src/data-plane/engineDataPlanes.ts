@@ -1,8 +1,8 @@
 // `--data-plane postgres`: real servers for both engines. Each call goes to the data plane of
 // the cluster's engine — PostgreSQL (postgresDataPlane.ts) for aurora-postgresql, MariaDB
 // (mysqlDataPlane.ts) for aurora-mysql; each of them leaves the other engine's clusters alone.
-// Both engines' clusters have a storage volume (one Volumes, shared); metrics and point-in-time
-// images are PostgreSQL's; Backtrack is MySQL's.
+// Both engines' clusters have a storage volume (one Volumes, shared) and point-in-time images;
+// metrics are PostgreSQL's; Backtrack is MySQL's.
 import type {
   ClusterEndpoints,
   ClusterSpec,
@@ -78,7 +78,7 @@ export class EngineDataPlanes implements DataPlane {
     at: Date,
     intoKey: string,
   ): Promise<{ lsn: string; lastCommitTime: string | null } | undefined> {
-    if (cluster.engine !== 'aurora-postgresql') return undefined;
+    if (cluster.engine === 'aurora-mysql') return this.mysql.pointInTimeImage(cluster, baseSnapshot, at, intoKey);
     return this.postgres.pointInTimeImage(cluster, baseSnapshot, at, intoKey);
   }
   failover(cluster: ClusterSpec, to: InstanceSpec, from?: InstanceSpec): Promise<void> {

@@ -28,7 +28,9 @@ import type { Volumes } from './volumes.js';
 import type { ClusterVolume } from './storage/clusterVolume.js';
 import { MysqlVolumeLink } from './mysql/volumeLink.js';
 import { appliedGtidPosition, readVolumeLog, replayVolumeTransactions } from './mysql/volumeLog.js';
-import { LoopbackAllocator, loopbackRangeUsable } from './endpoints/loopback.js';
+import { LoopbackAllocator, loopbackRangeUsable, portIsFree } from './endpoints/loopback.js';
+import { buildMysqlImageAt } from './mysql/pointInTime.js';
+import { MysqlRewindStatementsError } from './mysql/errors.js';
 import type {
   ClusterEndpoints,
   ClusterSpec,
@@ -74,6 +76,7 @@ interface ClusterRuntime {
   lagSamples: Map<string, number[]>;
   /** The writer's binary log streaming into the volume, while a writer runs. */
   link?: MysqlVolumeLink;
+  takingBaseImage?: boolean;
 }
 
 const lagSamplesKept = 300;
@@ -91,6 +94,8 @@ export class MysqlDataPlane implements DataPlane {
   private closed = false;
   private readonly lagTimer: NodeJS.Timeout;
   private sampling = false;
+  /** Work not awaited by the operation that started it (base images): close() waits for it. */
+  private readonly background = new Set<Promise<void>>();
 
   private constructor(
     private readonly options: MysqlDataPlaneOptions,
@@ -252,12 +257,85 @@ export class MysqlDataPlane implements DataPlane {
   }
 
   /** The writer's commits from now on wait for 4 of the volume's 6 segments. */
-  private async attachVolume(cluster: ClusterRuntime, writer: InstanceRuntime): Promise<void> {
+  private async attachVolume(cluster: ClusterRuntime, writer: InstanceRuntime, options: { restartHistory?: boolean } = {}): Promise<void> {
     const server = writer.server!;
     const volume = this.volumeOf(cluster);
     await volume.attach({ host: server.host, port: server.port, user: server.admin.user, password: server.admin.password });
     cluster.link ??= new MysqlVolumeLink(volume, (line) => this.options.log(`data plane: ${cluster.spec.clusterId}: ${line}`));
-    await cluster.link.attach(server);
+    await cluster.link.attach(server, options);
+    const work = this.takeFirstBaseImage(cluster).catch(() => {});
+    this.background.add(work);
+    void work.finally(() => this.background.delete(work));
+  }
+
+  /** Base images the volume keeps for point-in-time restore and Backtrack rebuilds. */
+  private baseImagesDir(cluster: ClusterRuntime): string {
+    return path.join(this.dataRoot, 'clusters', cluster.spec.resourceId, 'storage', 'base-images');
+  }
+
+  /**
+   * The volume's first base image, a mariadb-backup copy of the writer taken once the volume is
+   * attached: the volume's log from then on, replayed onto it, gives any later second.
+   */
+  private async takeFirstBaseImage(cluster: ClusterRuntime): Promise<void> {
+    const dir = this.baseImagesDir(cluster);
+    if (cluster.takingBaseImage || (await fs.readdir(dir).catch(() => [])).some((entry) => /^base-\d+$/.test(entry))) return;
+    const writer = this.writerOf(cluster);
+    if (!writer?.server?.server.isRunning) return;
+    cluster.takingBaseImage = true;
+    // Written under a temporary name: a half-copied image (the writer stopped under it) is never used.
+    const partial = path.join(dir, `base-${Date.now()}.partial`);
+    try {
+      await fs.mkdir(dir, { recursive: true });
+      await mysql.snapshotMysqlDataDir(await this.mysqlEnv(), writer.server, partial);
+      // Named for when the copy was complete: it may hold commits up to then, so it serves later seconds only.
+      await fs.rename(partial, path.join(dir, `base-${Date.now()}`));
+    } catch (error) {
+      await fs.rm(partial, { recursive: true, force: true });
+      if (!this.closed) this.options.log(`data plane: no base image of ${cluster.spec.clusterId} yet (${(error as Error).message}); point-in-time restore uses snapshots until one is taken`);
+    } finally {
+      cluster.takingBaseImage = false;
+    }
+  }
+
+  /** The newest base image (a snapshot or one of the volume's) taken at or before `at`. */
+  private async baseImageBefore(cluster: ClusterRuntime, at: Date, snapshot?: { key: string; takenAt: Date }): Promise<string | undefined> {
+    const candidates: { dir: string; takenAt: number }[] = [];
+    if (snapshot && (await hasMysqlSnapshot(this.snapshotDir(snapshot.key)))) candidates.push({ dir: this.snapshotDir(snapshot.key), takenAt: snapshot.takenAt.getTime() });
+    for (const entry of await fs.readdir(this.baseImagesDir(cluster)).catch(() => [] as string[])) {
+      const takenAt = Number(/^base-(\d+)$/.exec(entry)?.[1]);
+      if (takenAt && (await hasMysqlSnapshot(path.join(this.baseImagesDir(cluster), entry)))) candidates.push({ dir: path.join(this.baseImagesDir(cluster), entry), takenAt });
+    }
+    return candidates.filter((c) => c.takenAt <= at.getTime()).sort((a, b) => b.takenAt - a.takenAt)[0]?.dir;
+  }
+
+  /** A free port on 127.0.0.1 for a server that only the emulator talks to (an image being replayed). */
+  private async scratchPort(): Promise<number> {
+    let port = 20000 + Math.floor(Math.random() * 20000);
+    while (!(await portIsFree('127.0.0.1', port))) port++;
+    return port;
+  }
+
+  /**
+   * RestoreDBClusterToPointInTime: the newest base image before `at`, with the volume's log
+   * replayed onto it up to that second, written as the snapshot `intoKey`.
+   */
+  async pointInTimeImage(spec: ClusterSpec, baseSnapshot: { key: string; takenAt: Date } | undefined, at: Date, intoKey: string): Promise<{ lsn: string; lastCommitTime: string | null } | undefined> {
+    const cluster = this.clusters.get(spec.resourceId);
+    if (!cluster) return undefined;
+    const base = await this.baseImageBefore(cluster, at, baseSnapshot);
+    if (!base) return undefined;
+    const target = this.snapshotDir(intoKey);
+    await fs.rm(target, { recursive: true, force: true });
+    await fs.mkdir(path.dirname(target), { recursive: true });
+    try {
+      const image = await buildMysqlImageAt(await this.mysqlEnv(), { baseDir: base, copies: this.volumeOf(cluster).readableCopies(), at, targetDir: target, host: '127.0.0.1', port: await this.scratchPort() });
+      this.options.log(`data plane: point-in-time image of ${spec.clusterId} at ${at.toISOString()}: ${image.replayed} transactions replayed from the volume onto ${path.basename(base)}, to ${image.gtidPosition || '(empty)'}`);
+      return { lsn: image.gtidPosition, lastCommitTime: image.lastCommitTime };
+    } catch (error) {
+      await fs.rm(target, { recursive: true, force: true });
+      throw error;
+    }
   }
 
   /** The writer stops: its segments stop receiving (their data stays). */
@@ -354,6 +432,7 @@ export class MysqlDataPlane implements DataPlane {
       for (const instance of cluster.instances.values()) await this.stopServer(cluster, instance.resourceId);
       await cluster.network.release([...cluster.instances.values()].map((i) => i.host));
       cluster.link?.detach();
+      await Promise.all(this.background);
       await this.options.volumes.destroy(spec);
       this.clusters.delete(spec.resourceId);
       await fs.rm(path.join(this.dataRoot, 'clusters', spec.resourceId), { recursive: true, force: true });
@@ -525,12 +604,48 @@ export class MysqlDataPlane implements DataPlane {
         throw new Error(`the writer of ${spec.clusterId} is not running`);
       }
       const env = await this.mysqlEnv();
-      const result = await mysql.rewindMysqlTo(env, writer.server, to);
+      const result = await mysql.rewindMysqlTo(env, writer.server, to).catch(async (error: Error) => {
+        // DDL after the target: flashback reverts rows only; the volume rebuilds the data instead.
+        if (!(error instanceof MysqlRewindStatementsError)) throw error;
+        return this.rebuildAt(env, cluster, writer, to, error);
+      });
       this.options.log(
         `data plane: ${spec.clusterId} backtracked to ${to.toISOString()}: ${result.transactions} transactions, ${result.changeRecords} change records reverted, ${result.connectionsDropped} connections dropped`,
       );
       return { changeRecords: result.changeRecords };
     });
+  }
+
+  /**
+   * Backtrack by rebuilding: the newest base image before `to` plus the volume's log up to that
+   * second becomes the writer's data (every connection is dropped, as in Aurora); replicas are
+   * cloned again from it; the volume's history restarts at the writer's new position.
+   */
+  private async rebuildAt(env: mysql.MysqlEnvironment, cluster: ClusterRuntime, writer: InstanceRuntime, to: Date, refusal: Error) {
+    const started = Date.now();
+    const base = await this.baseImageBefore(cluster, to);
+    if (!base) throw new Error(`${refusal.message}; and no base image of the volume is older than ${to.toISOString()} to rebuild from`);
+    const imageDir = path.join(this.dataRoot, 'clusters', cluster.spec.resourceId, `backtrack-${Date.now()}`);
+    const image = await buildMysqlImageAt(env, { baseDir: base, copies: this.volumeOf(cluster).readableCopies(), at: to, targetDir: imageDir, host: '127.0.0.1', port: await this.scratchPort() });
+    try {
+      const replicas = [...cluster.instances.values()].filter((i) => i !== writer);
+      for (const replica of replicas) await this.stopServer(cluster, replica.resourceId);
+      await this.stopServer(cluster, writer.resourceId);
+      await removeDataDir(writer.dataDir);
+      this.watch(cluster, writer, await mysql.restoreMysqlWriterFromSnapshot(env, { ...this.placement(writer), snapshotDir: imageDir }));
+      await this.attachVolume(cluster, writer, { restartHistory: true });
+      for (const replica of replicas) {
+        await removeDataDir(replica.dataDir);
+        this.watch(cluster, replica, await mysql.createMysqlReplica(env, { ...this.placement(replica), writer: writer.server! }));
+      }
+      this.refresh(cluster);
+    } finally {
+      await fs.rm(imageDir, { recursive: true, force: true });
+    }
+    const rowEvents = image.after.reduce((sum, t) => sum + t.rowEvents, 0);
+    this.options.log(`data plane: ${cluster.spec.clusterId}: flashback refused (${refusal.message.slice(0, 120)}…); rebuilt from ${path.basename(base)} and the volume's log instead`);
+    // Change records: the row events (each one or more rows) and statements of the rewound transactions.
+    return { transactions: image.after.length, changeRecords: rowEvents + image.after.filter((t) => t.rowEvents === 0).length, connectionsDropped: 0, durationMs: Date.now() - started };
   }
 
   // ---- observation ----
@@ -648,6 +763,7 @@ export class MysqlDataPlane implements DataPlane {
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.lagTimer);
+    await Promise.all(this.background);
     for (const cluster of this.clusters.values()) {
       await cluster.queue;
       cluster.link?.detach();

@@ -24,7 +24,7 @@ import { readBinlogFile, readBinlogHead, type BinlogTransaction } from './binlog
 import { parseGtidList, slaveStatus, type MysqlInstance } from './cluster.js';
 import { runMysqlTool, writeClientOptionFile } from './commands.js';
 import { withScratchDir, type MysqlEnvironment } from './environment.js';
-import { MysqlRewindError } from './errors.js';
+import { MysqlRewindError, MysqlRewindStatementsError } from './errors.js';
 import { queryRows, queryValue, withMysqlAdmin, type MysqlConnection } from './sql.js';
 
 /**
@@ -126,7 +126,7 @@ function refuseStatements(writer: MysqlInstance, plan: RewindPlan, options: Mysq
   if (options.ignoreStatements) return;
   const blocking = plan.transactions.flatMap((t) => t.statements).filter((statement) => !HARMLESS_STATEMENT.test(statement));
   if (blocking.length === 0) return;
-  throw new MysqlRewindError(
+  throw new MysqlRewindStatementsError(
     `Cannot rewind ${writer.host}:${writer.port}: ${blocking.length} statement(s) after the target cannot be reverted by ` +
       `binary-log flashback (only row changes can): ${blocking.slice(0, 5).map((s) => JSON.stringify(s.slice(0, 200))).join('; ')}` +
       (blocking.length > 5 ? ' …' : ''),

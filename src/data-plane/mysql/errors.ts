@@ -36,5 +36,10 @@ export class MysqlReplicationError extends Error {
 
 /** A rewind (Backtrack) was refused before anything changed: target outside the binary logs, DDL to undo, not a writer … */
 export class MysqlRewindError extends Error {
-  override readonly name = 'MysqlRewindError';
+  override readonly name: string = 'MysqlRewindError';
+}
+
+/** Flashback cannot revert statements (DDL) logged after the target: a rebuild from the volume can. */
+export class MysqlRewindStatementsError extends MysqlRewindError {
+  override readonly name = 'MysqlRewindStatementsError';
 }

@@ -67,4 +67,4 @@ export {
   type MysqlInstanceConfig,
   type MysqlRole,
 } from './settings.js';
-export { DataPlaneUnavailableError, MysqlStartError, MysqlCommandError, MysqlReplicationError, MysqlRewindError } from './errors.js';
+export { DataPlaneUnavailableError, MysqlStartError, MysqlCommandError, MysqlReplicationError, MysqlRewindError, MysqlRewindStatementsError } from './errors.js';

@@ -52,8 +52,10 @@ export async function restoreMysqlWriterFromSnapshot(env: MysqlEnvironment, opti
   await writeInstanceConfig(dataDir, { serverId, role: 'writer' }, env.runAs);
   const server = await startMysqlServerProcess(env, { ...options, dataDir });
   try {
+    // The applied position too: gtid_current_pos (what mariadb-backup records for a replica's clone)
+    // counts the binary log's GTIDs only when they carry this server's id, and these carry the old one.
     await withMysqlAdmin({ host: server.host, port: server.port, admin }, (connection) =>
-      resetGtidState(connection, info.gtidPosition, { slavePosition: '' }),
+      resetGtidState(connection, info.gtidPosition, { slavePosition: info.gtidPosition }),
     );
     return instance(server, admin, serverId);
   } catch (error) {

@@ -62,9 +62,11 @@ export class MysqlVolumeLink {
   /**
    * Attaches the volume to a (new) writer: reads where the log ends from at
    * least 3 segments (ReadQuorumError below), streams from there and turns
-   * semi-sync on. Resolves once the stream runs.
+   * semi-sync on. Resolves once the stream runs. `restartHistory`: the log goes
+   * on from the writer's own position, with a base record (transactions past
+   * it in the volume were rewound).
    */
-  async attach(target: MysqlAdminTarget): Promise<void> {
+  async attach(target: MysqlAdminTarget, options: { restartHistory?: boolean } = {}): Promise<void> {
     this.detachClient();
     const generation = ++this.generation;
     this.target = target;
@@ -73,7 +75,8 @@ export class MysqlVolumeLink {
     this.writer.resumeAt(summary.end);
     this.position = parseGtidList(summary.position);
     this.formatDescription = summary.formatDescription;
-    await this.connect(generation, summary.records === 0);
+    // A writer rebuilt to an earlier point (Backtrack) restarts the history at its position.
+    await this.connect(generation, summary.records === 0 || options.restartHistory === true);
   }
 
   /** Stops streaming (the writer stops or changes); its unacknowledged commits stay unacknowledged. */

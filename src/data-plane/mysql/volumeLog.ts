@@ -122,6 +122,14 @@ export class TransactionAssembler {
   }
 }
 
+export interface VolumeTransaction {
+  gtid: string;
+  /** Unix time (s) of its commit event. */
+  commitTime: number;
+  payload: Buffer;
+  rowEvents: number;
+}
+
 export interface VolumeLogSummary {
   /** Offset just after the last whole record: where the log continues. */
   end: Lsn;
@@ -131,7 +139,7 @@ export interface VolumeLogSummary {
   formatDescription: Buffer | undefined;
   records: number;
   /** Whole transactions after `after` (when asked), in log order. */
-  transactions: { gtid: string; commitTime: number; payload: Buffer; rowEvents: number }[];
+  transactions: VolumeTransaction[];
   /** The highest end a copy claimed: above `end` only if its tail could not be verified. */
   highestClaimed: Lsn;
 }
@@ -160,6 +168,14 @@ export async function readVolumeLog(copies: readonly SegmentCopy[], options: { a
       const recordPosition = pending.toString('ascii', at + RECORD_HEADER_BYTES, at + RECORD_HEADER_BYTES + positionLength);
       const payload = pending.subarray(at + RECORD_HEADER_BYTES + positionLength, at + length);
       if (kind === RecordKind.BASE && payload.length > 0) summary.formatDescription = Buffer.from(payload);
+      if (kind === RecordKind.BASE) {
+        // History restarts here (a Backtrack rebuilt the writer): transactions past it were rewound.
+        const base = parseGtidList(recordPosition);
+        summary.transactions = summary.transactions.filter((t) => {
+          const [domain, gtid] = [...parseGtidList(t.gtid)][0]!;
+          return gtid.seq <= (base.get(domain)?.seq ?? 0);
+        });
+      }
       if (kind === RecordKind.TRANSACTION && after) {
         const [domain, gtid] = [...parseGtidList(recordPosition)][0]!;
         if (gtid.seq > (after.get(domain)?.seq ?? 0)) summary.transactions.push({ gtid: recordPosition, ...describeTransaction(payload) });
