@@ -1,4 +1,5 @@
-// Small measuring helpers shared by the benchmarks: child processes, free ports, HTTP load.
+// Small measuring helpers shared by the benchmarks: child processes, free ports, HTTP load,
+// awsQuery calls to an emulator.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { request, Agent } from 'node:http';
 import { createServer } from 'node:net';
@@ -56,10 +57,11 @@ export async function timeToFirstAnswer(command: string, args: string[], url: st
   }
 }
 
-export function stopChild(child: ChildProcess): Promise<void> {
+/** SIGTERM, then SIGKILL after `graceMs` (an emulator needs time to stop the database servers it runs). */
+export function stopChild(child: ChildProcess, graceMs = 5000): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
     child.once('exit', () => {
       clearTimeout(timer);
       resolve();
@@ -102,6 +104,46 @@ export async function requestsPerSecond(url: string, body: string, durationMs: n
   agent.destroy();
   if (failed) throw new Error(`${failed} requests failed during the load`);
   return completed / seconds;
+}
+
+/** One awsQuery call (form-encoded POST, API version 2014-10-31); throws unless it answers 200. */
+export async function api(url: string, body: string) {
+  const response = await post(`${url}/`, `Version=2014-10-31&${body}`);
+  if (response.status !== 200) throw new Error(`${body.split('&')[0]} failed: ${response.body}`);
+  return response.body;
+}
+
+/** The text of the first `<name>` element that holds text only. */
+export const field = (xml: string, name: string) => new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml)?.[1];
+
+export async function describeCluster(url: string, id: string) {
+  const xml = await api(url, `Action=DescribeDBClusters&DBClusterIdentifier=${id}`);
+  const writer = /<DBClusterMember>(?:(?!<\/DBClusterMember>).)*?<IsClusterWriter>true</s.exec(xml)?.[0];
+  return {
+    status: field(xml, 'Status')!,
+    endpoint: field(xml, 'Endpoint')!,
+    reader: field(xml, 'ReaderEndpoint')!,
+    port: Number(field(xml, 'Port')),
+    /** The writer instance's identifier, from DBClusterMembers. */
+    writer: writer && field(writer, 'DBInstanceIdentifier'),
+    xml,
+  };
+}
+
+/** Polls `check` every 5 ms until it returns something truthy, and returns that. */
+export async function waitFor<T>(check: () => Promise<T | undefined | false>, timeoutMs = 60_000, what = 'condition'): Promise<T> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/** GET /_aurora/clusters/ID/data-plane: each instance's server. */
+export async function dataPlane(url: string, id: string) {
+  return (await (await fetch(`${url}/_aurora/clusters/${id}/data-plane`)).json()) as { instances: { instanceId: string; role: string; pid?: number; host: string; port: number }[] };
 }
 
 export function printTable(title: string, rows: (string | number)[][]) {

@@ -14,42 +14,17 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import { freePort, median, percentile, post, printTable, spawnServer, stopChild } from './lib.js';
+import { api, dataPlane, describeCluster, freePort, median, percentile, printTable, spawnServer, stopChild, waitFor } from './lib.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const run = promisify(execFile);
 const password = 'benchpass1';
-
-async function api(url: string, body: string) {
-  const response = await post(`${url}/`, `Version=2014-10-31&${body}`);
-  if (response.status !== 200) throw new Error(`${body.split('&')[0]} failed: ${response.body}`);
-  return response.body;
-}
 
 async function connect(host: string, port: number) {
   const client = new pg.Client({ host, port, user: 'master', password, database: 'app', connectionTimeoutMillis: 5000 });
   client.on('error', () => {});
   await client.connect();
   return client;
-}
-
-const field = (xml: string, name: string) => new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml)?.[1];
-
-async function describeCluster(url: string, id: string) {
-  const xml = await api(url, `Action=DescribeDBClusters&DBClusterIdentifier=${id}`);
-  return { status: field(xml, 'Status')!, endpoint: field(xml, 'Endpoint')!, reader: field(xml, 'ReaderEndpoint')!, port: Number(field(xml, 'Port')) };
-}
-
-async function waitFor(check: () => Promise<boolean>, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
-async function dataPlane(url: string, id: string) {
-  return (await (await fetch(`${url}/_aurora/clusters/${id}/data-plane`)).json()) as { instances: { instanceId: string; role: string; pid?: number; host: string; port: number }[] };
 }
 
 /** RSS and PSS in MB of processes and all their descendants. */

@@ -15,7 +15,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import { freePort, median, percentile, post, printTable, spawnServer, stopChild } from './lib.js';
+import { api, field, freePort, median, percentile, printTable, spawnServer, stopChild, waitFor } from './lib.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const run = promisify(execFile);
@@ -46,11 +46,6 @@ interface StorageView {
   repairs: RepairReport[];
 }
 
-async function api(url: string, body: string) {
-  const response = await post(`${url}/`, `Version=2014-10-31&${body}`);
-  if (response.status !== 200) throw new Error(`${body.split('&')[0]} failed: ${response.body}`);
-  return response.body;
-}
 
 async function admin<T>(url: string, method: string, path: string, body?: unknown): Promise<T> {
   const response = await fetch(`${url}${path}`, {
@@ -72,17 +67,6 @@ async function connect(host: string, port: number, user = 'master', database = '
   return client;
 }
 
-const field = (xml: string, name: string) => new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml)?.[1];
-
-async function waitFor<T>(check: () => Promise<T | undefined | false>, timeoutMs = 60_000, what = 'condition'): Promise<T> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 /** Resolves 'settled' or 'pending' after at most `ms`. */
 function settlesWithin(promise: Promise<unknown>, ms: number): Promise<'settled' | 'pending'> {
