@@ -115,6 +115,11 @@ describe('aurora-mysql clusters run real MariaDB', () => {
     const view = await dataPlaneView(emulator, 'rw');
     expect(view.instances.map((i) => i.role).sort()).toEqual(['replica', 'writer']);
     await expect.poll(async () => (await dataPlaneView(emulator, 'rw')).replicaLag.length, { timeout: 5000 }).toBe(1);
+    // Measured in milliseconds (the time the replica takes to apply the writer's position), not Seconds_Behind_Master.
+    const [lag] = (await dataPlaneView(emulator, 'rw')).replicaLag;
+    expect(lag!.lagMs).not.toBeNull();
+    expect(lag!.lagMs! % 1000 === 0 && lag!.lagMs! > 0).toBe(false);
+    expect(lag!.lagMs!).toBeLessThan(1000);
   });
 
   it('fails over under a loop of writes without losing an acknowledged row', async () => {

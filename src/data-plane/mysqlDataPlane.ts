@@ -671,7 +671,7 @@ export class MysqlDataPlane implements DataPlane {
     }
   }
 
-  /** Each replica's lag, asked on the writer (SHOW SLAVE HOSTS, then each replica): seconds, and transactions behind. */
+  /** Each replica's lag, asked on the writer (SHOW SLAVE HOSTS, then each replica): milliseconds, and transactions behind. */
   private async measureLag(cluster: ClusterRuntime): Promise<ReplicaLagReport[]> {
     const writer = this.writerOf(cluster);
     if (!writer?.server?.server.isRunning) return [];
@@ -684,7 +684,7 @@ export class MysqlDataPlane implements DataPlane {
         state: lag.state,
         // Transactions behind, not bytes: MariaDB positions are GTIDs.
         lagBytes: null,
-        lagMs: lag.lagSeconds === null ? null : lag.lagSeconds * 1000,
+        lagMs: lag.lagMs ?? (lag.lagSeconds === null ? null : lag.lagSeconds * 1000),
       }));
   }
 

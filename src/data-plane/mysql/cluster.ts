@@ -239,6 +239,12 @@ export interface MysqlReplicaLag {
   /** Seconds_Behind_Master (0 when caught up), null when not replicating. */
   lagSeconds: number | null;
   /**
+   * Milliseconds (asked through the writer): how long the replica took to apply the writer's
+   * position as it was when asked, 0 when it already had. Null when it did not within a
+   * second, or when asked on the replica itself: then lagSeconds is all there is.
+   */
+  lagMs: number | null;
+  /**
    * Transactions the replica has yet to apply: from the writer's position when
    * asked on the writer, from what the replica has received when asked on it.
    */
@@ -266,16 +272,16 @@ export async function mysqlReplicaLag(target: MysqlInstance): Promise<MysqlRepli
   const entries = await Promise.all(
     own.hosts.map(async (host): Promise<MysqlReplicaLag> => {
       const base = { serverId: Number(host.Server_id), host: host.Host || null, port: Number(host.Port) || null };
-      if (!base.host || !base.port) return { ...base, state: 'unreachable', lagSeconds: null, lagTransactions: null, appliedPosition: null };
+      if (!base.host || !base.port) return { ...base, state: 'unreachable', lagSeconds: null, lagMs: null, lagTransactions: null, appliedPosition: null };
       try {
         const lag = await withMysqlAdmin({ host: base.host, port: base.port, admin: target.admin }, async (connection) => {
           const status = await slaveStatus(connection);
           return status ? describeReplica(connection, status, own.position) : undefined;
         });
-        if (!lag) return { ...base, state: 'stopped', lagSeconds: null, lagTransactions: null, appliedPosition: null };
+        if (!lag) return { ...base, state: 'stopped', lagSeconds: null, lagMs: null, lagTransactions: null, appliedPosition: null };
         return { ...lag, ...base };
       } catch (error) {
-        return { ...base, state: 'unreachable', lagSeconds: null, lagTransactions: null, appliedPosition: null, lastError: (error as Error).message };
+        return { ...base, state: 'unreachable', lagSeconds: null, lagMs: null, lagTransactions: null, appliedPosition: null, lastError: (error as Error).message };
       }
     }),
   );
@@ -361,6 +367,9 @@ async function pointAt(connection: MysqlConnection, writer: MysqlInstance): Prom
   await connection.query('START SLAVE');
 }
 
+/** How long a lag measurement waits for the replica (it runs every second). */
+const LAG_WAIT_SECONDS = 1;
+
 async function describeReplica(connection: MysqlConnection, status: SlaveStatus, writerPosition?: string): Promise<MysqlReplicaLag> {
   const rows = await queryRows<{ server_id: number; applied: string; host: string | null; port: number | null }>(
     connection,
@@ -374,12 +383,20 @@ async function describeReplica(connection: MysqlConnection, status: SlaveStatus,
     io === 'Yes' && sql === 'Yes' ? 'replicating' : sql === 'Yes' && io === 'Connecting' ? 'connecting' : lastError ? 'error' : 'stopped';
   const reference = writerPosition ?? String(status.Gtid_IO_Pos ?? '');
   const seconds = status.Seconds_Behind_Master;
+  // Seconds_Behind_Master has whole seconds: the time to apply the writer's position measures milliseconds.
+  let lagMs: number | null = null;
+  if (writerPosition && state === 'replicating') {
+    const started = performance.now();
+    const waited = Number(await queryValue(connection, 'SELECT MASTER_GTID_WAIT(?, ?)', [writerPosition, LAG_WAIT_SECONDS]));
+    if (waited === 0) lagMs = Math.round((performance.now() - started) * 1000) / 1000;
+  }
   return {
     serverId: Number(own.server_id),
     host: own.host,
     port: own.port === null ? null : Number(own.port),
     state,
     lagSeconds: seconds === null || seconds === undefined || seconds === '' ? null : Number(seconds),
+    lagMs,
     lagTransactions: gtidDistance(reference, own.applied),
     appliedPosition: own.applied,
     ...(lastError ? { lastError } : {}),
