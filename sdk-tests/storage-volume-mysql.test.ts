@@ -291,3 +291,56 @@ describe('the cluster volume of aurora-mysql: six segments, 4/6 commits, 3/6 rec
     await reader.end();
   });
 });
+
+describe('aurora-mysql autoscaling and metrics under the scale option (512 real bytes count as a GiB)', () => {
+  let emulator: Emulator;
+  let rds: RDSClient;
+
+  beforeAll(async () => {
+    emulator = await startEmulator({ port: 0, dataPlane: 'postgres', delays: fast, storage: { bytesPerGiB: 512 }, log: () => {} });
+    rds = clientFor(emulator);
+  });
+  afterAll(async () => {
+    await emulator?.close();
+  });
+
+  it('grows with the data, refuses new writes at 128 TiB with storage-full, recovers when data is dropped, and reports metrics', async () => {
+    const cluster = await createCluster(rds, 'my-grow', 1);
+    const connection = await connect(cluster.Endpoint!, cluster.Port!);
+    await connection.query('CREATE TABLE big (id INT AUTO_INCREMENT PRIMARY KEY, pad VARCHAR(1000))');
+    const fill = async (rows: number) => {
+      for (let done = 0; done < rows; done += 1000) await connection.query('INSERT INTO big (pad) SELECT REPEAT(MD5(seq), 30) FROM seq_1_to_1000');
+      await connection.query('ANALYZE TABLE big'); // InnoDB's size statistics, now rather than when it gets round to it
+    };
+    const view = async () => (await admin<StorageView & { allocatedBytes: number; storageFull: boolean; volumeBytesUsed: number }>(emulator, 'GET', '/_aurora/storage?cluster=my-grow')).body;
+    await expect.poll(async () => (await view()).volumeBytesUsed, { timeout: 20_000 }).toBeGreaterThan(0);
+    const before = await view();
+    await fill(4000);
+    await expect.poll(async () => (await view()).allocatedBytes, { timeout: 20_000 }).toBeGreaterThan(before.allocatedBytes + 1024 ** 4);
+    // Past 128 TiB (64 MiB real).
+    await fill(70_000);
+    await expect.poll(async () => (await view()).storageFull, { timeout: 20_000 }).toBe(true);
+    expect((await view()).allocatedBytes).toBe(128 * 1024 ** 4);
+    await expect
+      .poll(async () => (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'my-grow-1' }))).DBInstances![0]!.DBInstanceStatus, { timeout: 20_000 })
+      .toBe('storage-full');
+    const late = await connect(cluster.Endpoint!, cluster.Port!);
+    await expect(late.query("INSERT INTO big (pad) VALUES ('more')")).rejects.toThrow(/READ ONLY transaction/);
+    // A session may still drop data: writes come back.
+    await late.query('SET SESSION TRANSACTION READ WRITE');
+    await late.query('DROP TABLE big');
+    await expect
+      .poll(async () => (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'my-grow-1' }))).DBInstances![0]!.DBInstanceStatus, { timeout: 20_000 })
+      .toBe('available');
+    const fresh = await connect(cluster.Endpoint!, cluster.Port!);
+    await fresh.query('CREATE TABLE again (id INT)');
+    await fresh.query('INSERT INTO again VALUES (1)');
+    // Metrics: the volume's part of each commit, its size, its health.
+    const metrics = (await admin<any>(emulator, 'GET', '/_aurora/clusters/my-grow/metrics')).body;
+    expect(metrics.quorumWriteLatencyMs.samples).toBeGreaterThan(0);
+    expect(metrics.quorumWriteLatencyMs.p50).toBeGreaterThan(0);
+    expect(metrics.VolumeBytesUsed).toBeGreaterThan(0);
+    expect(metrics).toMatchObject({ writeQuorum: true, readQuorum: true });
+    await Promise.all([connection.end(), late.end(), fresh.end()]);
+  });
+});

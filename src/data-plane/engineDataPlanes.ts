@@ -1,8 +1,8 @@
 // `--data-plane postgres`: real servers for both engines. Each call goes to the data plane of
 // the cluster's engine — PostgreSQL (postgresDataPlane.ts) for aurora-postgresql, MariaDB
 // (mysqlDataPlane.ts) for aurora-mysql; each of them leaves the other engine's clusters alone.
-// Both engines' clusters have a storage volume (one Volumes, shared) and point-in-time images;
-// metrics are PostgreSQL's; Backtrack is MySQL's.
+// Both engines' clusters have a storage volume (one Volumes, shared), metrics and point-in-time
+// images; Backtrack is MySQL's.
 import type {
   ClusterEndpoints,
   ClusterSpec,
@@ -111,8 +111,7 @@ export class EngineDataPlanes implements DataPlane {
     return this.postgres.storage;
   }
   async metrics(cluster: ClusterSpec): Promise<Record<string, unknown> | undefined> {
-    if (cluster.engine !== 'aurora-postgresql') return undefined;
-    return this.postgres.metrics(cluster);
+    return cluster.engine === 'aurora-mysql' ? this.mysql.metrics(cluster) : this.postgres.metrics(cluster);
   }
   /** MariaDB first: its writers stop waiting on their volumes before the (shared) volumes close. */
   async close(): Promise<void> {

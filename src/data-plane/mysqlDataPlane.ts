@@ -23,8 +23,8 @@ import { copyDataDir } from './compute/dataDirCopy.js';
 import { withMysqlAdmin, queryRows } from './mysql/sql.js';
 import { pidFileFor } from './mysql/settings.js';
 import { ClusterNetwork } from './endpoints/clusterNetwork.js';
-import { lagStatistics } from './samples.js';
-import type { Volumes } from './volumes.js';
+import { IoWindow, lagStatistics } from './samples.js';
+import { volumeHealth, type Volumes } from './volumes.js';
 import type { ClusterVolume } from './storage/clusterVolume.js';
 import { MysqlVolumeLink } from './mysql/volumeLink.js';
 import { appliedGtidPosition, readVolumeLog, replayVolumeTransactions } from './mysql/volumeLog.js';
@@ -77,6 +77,8 @@ interface ClusterRuntime {
   /** The writer's binary log streaming into the volume, while a writer runs. */
   link?: MysqlVolumeLink;
   takingBaseImage?: boolean;
+  /** Cumulative volume I/O counters, sampled every few seconds, for I/O rates. */
+  io: IoWindow;
 }
 
 const lagSamplesKept = 300;
@@ -142,7 +144,7 @@ export class MysqlDataPlane implements DataPlane {
       return existing.network.endpoints;
     }
     const network = await ClusterNetwork.open(this.addresses, spec.clusterId, requested);
-    this.clusters.set(spec.resourceId, { spec, network, instances: new Map(), queue: Promise.resolve(), lagSamples: new Map() });
+    this.clusters.set(spec.resourceId, { spec, network, instances: new Map(), queue: Promise.resolve(), lagSamples: new Map(), io: new IoWindow() });
     return network.endpoints;
   }
 
@@ -253,7 +255,12 @@ export class MysqlDataPlane implements DataPlane {
   }
 
   private volumeOf(cluster: ClusterRuntime): ClusterVolume {
-    return this.options.volumes.volumeFor(cluster.spec, path.join(this.dataRoot, 'clusters', cluster.spec.resourceId, 'storage'));
+    return this.options.volumes.volumeFor(cluster.spec, this.storageDir(cluster));
+  }
+
+  /** The storage volume's segments and base images. */
+  private storageDir(cluster: ClusterRuntime): string {
+    return path.join(this.dataRoot, 'clusters', cluster.spec.resourceId, 'storage');
   }
 
   /** The writer's commits from now on wait for 4 of the volume's 6 segments. */
@@ -263,6 +270,7 @@ export class MysqlDataPlane implements DataPlane {
     await volume.attach({ host: server.host, port: server.port, user: server.admin.user, password: server.admin.password });
     cluster.link ??= new MysqlVolumeLink(volume, (line) => this.options.log(`data plane: ${cluster.spec.clusterId}: ${line}`));
     await cluster.link.attach(server, options);
+    if (this.options.volumes.isFull(cluster.spec)) await this.setWritable(writer, false);
     const work = this.takeFirstBaseImage(cluster).catch(() => {});
     this.background.add(work);
     void work.finally(() => this.background.delete(work));
@@ -270,7 +278,7 @@ export class MysqlDataPlane implements DataPlane {
 
   /** Base images the volume keeps for point-in-time restore and Backtrack rebuilds. */
   private baseImagesDir(cluster: ClusterRuntime): string {
-    return path.join(this.dataRoot, 'clusters', cluster.spec.resourceId, 'storage', 'base-images');
+    return path.join(this.storageDir(cluster), 'base-images');
   }
 
   /**
@@ -650,11 +658,55 @@ export class MysqlDataPlane implements DataPlane {
 
   // ---- observation ----
 
+  /** Autoscaling (Volumes.recordUsage); past the size limit the writer is read-only until data is dropped. */
+  private async checkVolumeSize(cluster: ClusterRuntime, writer: InstanceRuntime): Promise<void> {
+    await this.options.volumes.recordUsage(cluster.spec, await tableBytes(writer.server!), (writable) => this.setWritable(writer, writable), this.storageDir(cluster));
+  }
+
+  /**
+   * Full: new sessions' transactions are read-only by default (tx_read_only), as PostgreSQL's
+   * default_transaction_read_only; a session may still `SET SESSION TRANSACTION READ WRITE` to drop
+   * data. Sessions opened before keep their setting (MariaDB applies the global default at login).
+   */
+  private async setWritable(writer: InstanceRuntime, writable: boolean): Promise<void> {
+    await withMysqlAdmin(writer.server!, (connection) => connection.query(`SET GLOBAL tx_read_only = ${writable ? 'OFF' : 'ON'}`));
+  }
+
+  /**
+   * CloudWatch's Aurora figures, measured, as for aurora-postgresql: VolumeBytesUsed, the I/O
+   * figures, replica lag, and the volume's part of commit latency (quorumWriteLatencyMs: a
+   * transaction's last event received → 4 segments durable → acknowledged to the writer).
+   */
+  async metrics(spec: ClusterSpec): Promise<Record<string, unknown> | undefined> {
+    const cluster = this.clusters.get(spec.resourceId);
+    if (!cluster) return undefined;
+    const volume = this.volumeOf(cluster).view();
+    return {
+      VolumeBytesUsed: volume.volumeBytesUsed,
+      AllocatedBytes: volume.allocatedBytes,
+      ...cluster.io.report(),
+      replicaLag: await this.replicaLag(spec).catch(() => []),
+      quorumWriteLatencyMs: cluster.link?.quorumWriteLatency.summary() ?? null,
+      ...volumeHealth(volume),
+    };
+  }
+
+  private ticks = 0;
   private async sampleLag(): Promise<void> {
     if (this.sampling || this.closed) return;
     this.sampling = true;
+    this.ticks += 1;
     try {
       for (const cluster of this.clusters.values()) {
+        const writer = this.writerOf(cluster);
+        if (writer?.server?.server.isRunning) {
+          await this.checkVolumeSize(cluster, writer).catch(() => {});
+          // Every 5 s: each costs a login on every instance.
+          if (this.ticks % 5 === 0) {
+            const usage = await this.usage(cluster.spec);
+            if (usage) cluster.io.record(usage.readIOs, usage.writeIOs);
+          }
+        }
         if (cluster.instances.size < 2) continue;
         const lags = await this.measureLag(cluster).catch(() => []);
         for (const lag of lags) {
@@ -735,13 +787,7 @@ export class MysqlDataPlane implements DataPlane {
         return Object.fromEntries(rows.map((r) => [r.Variable_name, Number(r.Value)])) as Record<string, number>;
       });
     try {
-      const volumeBytes = await withMysqlAdmin(writer.server, async (connection) => {
-        const rows = await queryRows<{ bytes: number | string | null }>(
-          connection,
-          'SELECT COALESCE(SUM(DATA_LENGTH + INDEX_LENGTH), 0) AS bytes FROM information_schema.TABLES',
-        );
-        return Number(rows[0]?.bytes ?? 0);
-      });
+      const volumeBytes = await tableBytes(writer.server);
       const written = await status(writer, ['Innodb_os_log_written']);
       let readIOs = 0;
       for (const instance of running) readIOs += await status(instance, ['Innodb_pages_read']).then((s) => s.Innodb_pages_read ?? 0, () => 0);
@@ -776,6 +822,14 @@ export class MysqlDataPlane implements DataPlane {
     this.clusters.clear();
     if (this.ephemeral) await fs.rm(this.dataRoot, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
   }
+}
+
+/** The bytes of every table and index on a server: what the volume holds (Aurora's VolumeBytesUsed). */
+async function tableBytes(server: mysql.MysqlInstance): Promise<number> {
+  return withMysqlAdmin(server, async (connection) => {
+    const rows = await queryRows<{ bytes: number | string | null }>(connection, 'SELECT COALESCE(SUM(DATA_LENGTH + INDEX_LENGTH), 0) AS bytes FROM information_schema.TABLES');
+    return Number(rows[0]?.bytes ?? 0);
+  });
 }
 
 async function removeDataDir(dataDir: string): Promise<void> {

@@ -23,9 +23,9 @@ import * as compute from './compute/index.js';
 import { withAdminClient, quoteLiteral } from './compute/sql.js';
 import { copyDataDir } from './compute/dataDirCopy.js';
 import { ClusterNetwork } from './endpoints/clusterNetwork.js';
-import { lagStatistics, percentile } from './samples.js';
+import { IoWindow, LatencySamples, lagStatistics } from './samples.js';
 import { LoopbackAllocator, loopbackRangeUsable, portIsFree } from './endpoints/loopback.js';
-import { Volumes, type VolumeOptions } from './volumes.js';
+import { Volumes, volumeHealth, type VolumeOptions } from './volumes.js';
 import { formatLsn, parseLsn } from './storage/lsn.js';
 import { updateAutoConf } from './compute/configFiles.js';
 import type {
@@ -75,14 +75,12 @@ interface ClusterRuntime {
   lastLag: ReplicaLagReport[];
   /** The writer process the volume's segments were last attached to (and its sync setting applied). */
   attachedWriter?: string;
-  /** Past the volume's size limit: the writer refuses writes until data is dropped. */
-  storageFull: boolean;
   takingBaseImage?: boolean;
   /** Round trips of a probe commit through the write quorum (ms), the last minutes. */
-  commitSamples: number[];
+  commitSamples: LatencySamples;
   commitProbe?: Promise<void>;
   /** Cumulative volume I/O counters, sampled every few seconds, for I/O rates. */
-  ioSamples: { at: number; readIOs: number; writeIOs: number }[];
+  io: IoWindow;
 }
 
 const lagSamplesKept = 300;
@@ -156,16 +154,7 @@ export class PostgresDataPlane implements DataPlane {
       const { rows } = await client.query('SELECT sum(pg_database_size(oid))::float8 AS bytes FROM pg_database WHERE datallowconn');
       return Number(rows[0].bytes);
     });
-    const layout = this.volumes.volumeFor(cluster.spec).recordUsage(bytes);
-    if (layout.storageFull === cluster.storageFull) return;
-    await this.setWritable(writer, !layout.storageFull);
-    cluster.storageFull = layout.storageFull;
-    const gib = (n: number) => `${Math.round((n / 1024 ** 3) * 10) / 10} GiB`;
-    this.volumes.emit(
-      layout.storageFull
-        ? { cluster: cluster.spec, kind: 'storage-full', message: `The cluster volume is full: ${gib(layout.volumeBytesUsed)} used, the limit is ${gib(layout.geometry.maxVolumeBytes)}. Writes are refused until data is dropped.` }
-        : { cluster: cluster.spec, kind: 'storage-available', message: `The cluster volume has room again (${gib(layout.volumeBytesUsed)} used): writes are accepted.` },
-    );
+    await this.volumes.recordUsage(cluster.spec, bytes, (writable) => this.setWritable(writer, writable));
   }
 
   private async setWritable(writer: InstanceRuntime, writable: boolean): Promise<void> {
@@ -189,8 +178,7 @@ export class PostgresDataPlane implements DataPlane {
       return performance.now() - started;
     })
       .then((ms) => {
-        cluster.commitSamples.push(Math.round(ms * 1000) / 1000);
-        if (cluster.commitSamples.length > lagSamplesKept) cluster.commitSamples.shift();
+        cluster.commitSamples.push(ms);
       })
       .catch(() => {})
       .finally(() => (cluster.commitProbe = undefined));
@@ -199,8 +187,7 @@ export class PostgresDataPlane implements DataPlane {
   private async sampleIO(cluster: ClusterRuntime): Promise<void> {
     const usage = await this.usage(cluster.spec);
     if (!usage) return;
-    cluster.ioSamples.push({ at: Date.now(), readIOs: usage.readIOs, writeIOs: usage.writeIOs });
-    while (cluster.ioSamples.length > 0 && cluster.ioSamples[0]!.at < Date.now() - 5 * 60_000 - 10_000) cluster.ioSamples.shift();
+    cluster.io.record(usage.readIOs, usage.writeIOs);
   }
 
   /**
@@ -213,23 +200,13 @@ export class PostgresDataPlane implements DataPlane {
     const cluster = this.clusters.get(spec.resourceId);
     if (!cluster) return undefined;
     const volume = this.volumes.volumeFor(cluster.spec).view();
-    const io = cluster.ioSamples;
-    const first = io[0];
-    const last = io[io.length - 1];
-    const seconds = first && last && last.at > first.at ? (last.at - first.at) / 1000 : 0;
     return {
       VolumeBytesUsed: volume.volumeBytesUsed,
       AllocatedBytes: volume.allocatedBytes,
-      VolumeReadIOPs: first && last ? last.readIOs - first.readIOs : null,
-      VolumeWriteIOPs: first && last ? last.writeIOs - first.writeIOs : null,
-      readIOsPerSecond: seconds ? (last!.readIOs - first!.readIOs) / seconds : null,
-      writeIOsPerSecond: seconds ? (last!.writeIOs - first!.writeIOs) / seconds : null,
-      ioPeriodSeconds: seconds,
+      ...cluster.io.report(),
       replicaLag: await this.replicaLag(spec).catch(() => []),
-      commitLatencyMs: { samples: cluster.commitSamples.length, p50: percentile(cluster.commitSamples, 50), p99: percentile(cluster.commitSamples, 99), last: cluster.commitSamples[cluster.commitSamples.length - 1] ?? null },
-      writeQuorum: volume.writeQuorum,
-      readQuorum: volume.readQuorum,
-      repairs: { count: volume.repairs.length, bytes: volume.repairs.reduce((sum, r) => sum + r.bytesCopied, 0), recent: volume.repairs.slice(-5) },
+      commitLatencyMs: cluster.commitSamples.summary(),
+      ...volumeHealth(volume),
     };
   }
 
@@ -276,7 +253,7 @@ export class PostgresDataPlane implements DataPlane {
       return existing.network.endpoints;
     }
     const network = await ClusterNetwork.open(this.addresses, spec.clusterId, requested);
-    this.clusters.set(spec.resourceId, { spec, network, instances: new Map(), queue: Promise.resolve(), lagSamples: new Map(), lastLag: [], storageFull: false, commitSamples: [], ioSamples: [] });
+    this.clusters.set(spec.resourceId, { spec, network, instances: new Map(), queue: Promise.resolve(), lagSamples: new Map(), lastLag: [], commitSamples: new LatencySamples(lagSamplesKept), io: new IoWindow() });
     this.volumes.volumeFor(spec);
     return network.endpoints;
   }
@@ -418,7 +395,7 @@ export class PostgresDataPlane implements DataPlane {
         await client.query('SELECT pg_reload_conf()');
       });
       cluster.attachedWriter = attached;
-      if (cluster.storageFull) await this.setWritable(writer, false);
+      if (this.volumes.isFull(cluster.spec)) await this.setWritable(writer, false);
     }
   }
 

@@ -4,7 +4,7 @@
 // routes reach it through the StorageControl interface.
 import path from 'node:path';
 import type { ClusterSpec, StorageControl, StorageEvent, StorageEventListener, StorageView } from './index.js';
-import { ClusterVolume, type VolumeEvent } from './storage/clusterVolume.js';
+import { ClusterVolume, type VolumeEvent, type VolumeView } from './storage/clusterVolume.js';
 import { createStorageFleet, type StorageFleet } from './storage/fleet.js';
 import { FaultError, StorageFaults } from './storage/faults.js';
 import { volumeGeometry, type VolumeGeometry } from './storage/protectionGroups.js';
@@ -22,7 +22,7 @@ export interface VolumeOptions {
 
 export class Volumes implements StorageControl {
   private readonly fleets = new Map<string, StorageFleet>();
-  private readonly volumes = new Map<string, { spec: ClusterSpec; volume: ClusterVolume }>();
+  private readonly volumes = new Map<string, { spec: ClusterSpec; volume: ClusterVolume; storageFull?: boolean }>();
   private readonly faults: StorageFaults;
   private readonly listeners: StorageEventListener[] = [];
   private readonly geometry: VolumeGeometry;
@@ -66,10 +66,35 @@ export class Volumes implements StorageControl {
       // The receivers' own chatter (reconnecting to a writer that stopped, say) is for debugging.
       log: (line) => (line.startsWith('[volume') || process.env.AURORA_LOCAL_STORAGE_LOG === '1' ? this.quietLog(line) : undefined),
     });
-    const entry = { spec, volume };
+    const entry: { spec: ClusterSpec; volume: ClusterVolume; storageFull?: boolean } = { spec, volume };
     volume.on('event', (event: VolumeEvent) => this.emit({ cluster: entry.spec, kind: event.kind, message: event.message }));
     this.volumes.set(spec.resourceId, entry);
     return volume;
+  }
+
+  /**
+   * Autoscaling: the volume grows and shrinks with the writer's real bytes (whole protection
+   * groups). Crossing the size limit either way has `setWritable` make the writer refuse (or
+   * accept) writes, then raises storage-full / storage-available: once the control plane
+   * shows the instance available again, writes are accepted.
+   */
+  async recordUsage(spec: ClusterSpec, realBytes: number, setWritable: (writable: boolean) => Promise<unknown>, dir?: string): Promise<void> {
+    const layout = this.volumeFor(spec, dir).recordUsage(realBytes);
+    const entry = this.volumes.get(spec.resourceId)!;
+    if (layout.storageFull === (entry.storageFull ?? false)) return;
+    await setWritable(!layout.storageFull);
+    entry.storageFull = layout.storageFull;
+    const gib = (n: number) => `${Math.round((n / 1024 ** 3) * 10) / 10} GiB`;
+    this.emit(
+      layout.storageFull
+        ? { cluster: spec, kind: 'storage-full', message: `The cluster volume is full: ${gib(layout.volumeBytesUsed)} used, the limit is ${gib(layout.geometry.maxVolumeBytes)}. Writes are refused until data is dropped.` }
+        : { cluster: spec, kind: 'storage-available', message: `The cluster volume has room again (${gib(layout.volumeBytesUsed)} used): writes are accepted.` },
+    );
+  }
+
+  /** Whether the cluster's volume is past its size limit (as last recorded). */
+  isFull(spec: ClusterSpec): boolean {
+    return this.volumes.get(spec.resourceId)?.storageFull ?? false;
   }
 
   emit(event: StorageEvent): void {
@@ -143,6 +168,15 @@ export class Volumes implements StorageControl {
     this.volumes.delete(spec.resourceId);
     await entry?.volume.destroy();
   }
+}
+
+/** What the metrics show of a volume's health: its quorums and the repairs it made. */
+export function volumeHealth(view: VolumeView) {
+  return {
+    writeQuorum: view.writeQuorum,
+    readQuorum: view.readQuorum,
+    repairs: { count: view.repairs.length, bytes: view.repairs.reduce((sum, r) => sum + r.bytesCopied, 0), recent: view.repairs.slice(-5) },
+  };
 }
 
 /** A receiver retrying a dead writer says the same thing every 200 ms: log it once until it changes. */

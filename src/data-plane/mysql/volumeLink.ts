@@ -21,6 +21,7 @@ import { BinlogEventType } from './binlog.js';
 import { queryValue, withMysqlAdmin, type MysqlAdminTarget } from './sql.js';
 import { advancePosition, encodeRecord, formatGtidPosition, readVolumeLog, RecordKind, TransactionAssembler, type GtidPosition } from './volumeLog.js';
 import { parseGtidList } from './cluster.js';
+import { LatencySamples } from '../samples.js';
 
 /** The longest rpl_semi_sync_master_timeout MariaDB takes without overflow (ms, ~49.7 days): effectively never. */
 export const SEMI_SYNC_TIMEOUT_MS = 4_294_967_295;
@@ -44,6 +45,8 @@ export class MysqlVolumeLink {
   private generation = 0;
   private reconnectTimer: NodeJS.Timeout | undefined;
   readonly stats: VolumeLinkStats = { transactions: 0, acknowledgements: 0, gaps: 0 };
+  /** The volume's part of each commit (ms): its last event received → 4 segments durable → acknowledged. */
+  readonly quorumWriteLatency = new LatencySamples();
 
   constructor(
     private readonly volume: ClusterVolume,
@@ -138,6 +141,7 @@ export class MysqlVolumeLink {
           pendingBase = undefined;
         }
       }
+      const received = performance.now();
       const transaction = this.assembler.push(packet.event);
       if (!transaction) {
         if (packet.needsAck) this.log(`[volume link] the writer waits on an event that ends no transaction (type ${packet.type}); acknowledged with the next`);
@@ -153,6 +157,7 @@ export class MysqlVolumeLink {
           if (this.client !== client) return;
           client.acknowledge(packet.file, packet.position);
           this.stats.acknowledgements += 1;
+          this.quorumWriteLatency.push(performance.now() - received);
         },
         () => {}, // abandoned: the writer changed
       );
