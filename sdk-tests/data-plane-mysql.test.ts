@@ -24,31 +24,11 @@ import {
   type DBCluster,
 } from '@aws-sdk/client-rds';
 import { startEmulator, type Emulator } from '../src/emulator.js';
-import { clientFor, dataPlaneView, writerOf } from './dataPlaneHelpers.js';
-
-const password = 'password1';
-const fast = { createClusterMs: 0, createInstanceMs: 0, failoverMs: 0, rebootInstanceMs: 0, modifyClusterMs: 0, deleteClusterMs: 0, deleteInstanceMs: 0, backtrackMs: 0 };
-const wait = { minDelay: 1, maxWaitTime: 120 };
-
-
-async function connect(host: string, port: number, user = 'admin', pass = password, database = 'app') {
-  const connection = await mysql.createConnection({ host, port, user, password: pass, database, connectTimeout: 5000 });
-  connection.on('error', () => {}); // sessions are dropped on purpose (failover, backtrack)
-  return connection;
-}
+import { clientFor, connectMysql as connect, createMysqlCluster as createCluster, dataPlaneView, fast, password, wait, writerOf } from './dataPlaneHelpers.js';
 
 async function rows<T = Record<string, unknown>>(connection: mysql.Connection, sql: string, values?: unknown[]): Promise<T[]> {
   const [result] = await connection.query(sql, values);
   return result as T[];
-}
-
-async function createCluster(rds: RDSClient, id: string, instances: number, extra: Record<string, unknown> = {}): Promise<DBCluster> {
-  await rds.send(new CreateDBClusterCommand({ DBClusterIdentifier: id, Engine: 'aurora-mysql', MasterUsername: 'admin', MasterUserPassword: password, DatabaseName: 'app', ...extra }));
-  for (let i = 1; i <= instances; i++) {
-    await rds.send(new CreateDBInstanceCommand({ DBInstanceIdentifier: `${id}-${i}`, DBClusterIdentifier: id, Engine: 'aurora-mysql', DBInstanceClass: 'db.r6g.large' }));
-    await waitUntilDBInstanceAvailable({ client: rds, ...wait }, { DBInstanceIdentifier: `${id}-${i}` });
-  }
-  return (await rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: id }))).DBClusters![0];
 }
 
 const describeCluster = async (rds: RDSClient, id: string) => (await rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: id }))).DBClusters![0];

@@ -16,55 +16,15 @@ import {
   DescribeDBInstancesCommand,
   DescribeEventsCommand,
   RDSClient,
+  RebootDBInstanceCommand,
   waitUntilDBClusterAvailable,
   waitUntilDBInstanceAvailable,
   type DBCluster,
 } from '@aws-sdk/client-rds';
 import { startEmulator, type Emulator } from '../src/emulator.js';
-import { clientFor, fast, password, wait, writerOf } from './dataPlaneHelpers.js';
+import { admin, clientFor, connectMysql as connect, createMysqlCluster as createCluster, fast, logSegments, settlesWithin, storage, wait, writerOf, type StorageView } from './dataPlaneHelpers.js';
 
-interface SegmentView {
-  segment: number;
-  node: string;
-  availabilityZone: string;
-  state: string;
-  durableLsn: string | null;
-}
-interface StorageView {
-  writeQuorum: boolean;
-  readQuorum: boolean;
-  vdl: string | null;
-  protectionGroups: { index: number; segments: SegmentView[] }[];
-  repairs: { segment: string; bytesCopied: number; kinds: string[] }[];
-}
-
-async function admin<T>(emulator: Emulator, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-  const response = await fetch(`${emulator.url}${path}`, {
-    method,
-    ...(body !== undefined ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}),
-  });
-  return { status: response.status, body: (await response.json()) as T };
-}
-const storage = async (emulator: Emulator, cluster: string) => (await admin<StorageView>(emulator, 'GET', `/_aurora/storage?cluster=${cluster}`)).body;
-const logSegments = (view: StorageView) => view.protectionGroups[0]!.segments;
-const settlesWithin = (promise: Promise<unknown>, ms: number) =>
-  Promise.race([promise.then(() => 'settled' as const), new Promise<'pending'>((resolve) => setTimeout(() => resolve('pending'), ms))]);
-
-async function connect(host: string, port: number) {
-  const connection = await mysql.createConnection({ host, port, user: 'admin', password, database: 'app', connectTimeout: 5000 });
-  connection.on('error', () => {}); // sessions are dropped on purpose (failover)
-  return connection;
-}
 const count = async (connection: mysql.Connection, sql: string) => Number(((await connection.query(sql))[0] as { n: number }[])[0]!.n);
-
-async function createCluster(rds: RDSClient, id: string, instances: number, extra: Record<string, unknown> = {}): Promise<DBCluster> {
-  await rds.send(new CreateDBClusterCommand({ DBClusterIdentifier: id, Engine: 'aurora-mysql', MasterUsername: 'admin', MasterUserPassword: password, DatabaseName: 'app', ...extra }));
-  for (let i = 1; i <= instances; i++) {
-    await rds.send(new CreateDBInstanceCommand({ DBInstanceIdentifier: `${id}-${i}`, DBClusterIdentifier: id, Engine: 'aurora-mysql', DBInstanceClass: 'db.r6g.large' }));
-    await waitUntilDBInstanceAvailable({ client: rds, ...wait }, { DBInstanceIdentifier: `${id}-${i}` });
-  }
-  return (await rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: id }))).DBClusters![0]!;
-}
 
 interface InstanceView {
   instanceId: string;
@@ -98,7 +58,7 @@ describe('the cluster volume of aurora-mysql: six segments, 4/6 commits, 3/6 rec
   let rds: RDSClient;
 
   beforeAll(async () => {
-    emulator = await startEmulator({ port: 0, dataPlane: 'postgres', delays: { ...fast, backtrackMs: 0 }, log: (line) => (process.env.SHOW_LOG ? console.log(line) : undefined) });
+    emulator = await startEmulator({ port: 0, dataPlane: 'postgres', delays: fast, log: (line) => (process.env.SHOW_LOG ? console.log(line) : undefined) });
     rds = clientFor(emulator);
   });
   afterAll(async () => {
@@ -122,6 +82,17 @@ describe('the cluster volume of aurora-mysql: six segments, 4/6 commits, 3/6 rec
     const [variables] = (await connection.query("SHOW GLOBAL VARIABLES LIKE 'rpl_semi_sync_master_wait_point'")) as unknown as [{ Value: string }[]];
     expect(variables[0]!.Value).toBe('AFTER_SYNC');
     await connection.end();
+    // A reboot (a clean stop and start) attaches the volume again: rows kept, commits wait for it again.
+    const pidBefore = (await instances(emulator, 'my-placed'))[0]!.pid;
+    await rds.send(new RebootDBInstanceCommand({ DBInstanceIdentifier: 'my-placed-1' }));
+    await expect.poll(async () => (await instances(emulator, 'my-placed'))[0]!.pid, { timeout: 30_000, interval: 100 }).not.toBe(pidBefore);
+    await waitUntilDBInstanceAvailable({ client: rds, ...wait }, { DBInstanceIdentifier: 'my-placed-1' });
+    const again = await connect(cluster.Endpoint!, cluster.Port!);
+    await again.query('INSERT INTO t VALUES (11)');
+    expect(await count(again, 'SELECT COUNT(*) AS n FROM t')).toBe(11);
+    const [[semiSync]] = (await again.query("SHOW GLOBAL STATUS LIKE 'Rpl_semi_sync_master_status'")) as unknown as [{ Value: string }[]];
+    expect(semiSync!.Value).toBe('ON');
+    await again.end();
   });
 
   it('keeps committing through an AZ outage, waits with three segments down, resumes with nothing lost', async () => {
@@ -312,7 +283,7 @@ describe('aurora-mysql autoscaling and metrics under the scale option (512 real 
       for (let done = 0; done < rows; done += 1000) await connection.query('INSERT INTO big (pad) SELECT REPEAT(MD5(seq), 30) FROM seq_1_to_1000');
       await connection.query('ANALYZE TABLE big'); // InnoDB's size statistics, now rather than when it gets round to it
     };
-    const view = async () => (await admin<StorageView & { allocatedBytes: number; storageFull: boolean; volumeBytesUsed: number }>(emulator, 'GET', '/_aurora/storage?cluster=my-grow')).body;
+    const view = () => storage(emulator, 'my-grow');
     await expect.poll(async () => (await view()).volumeBytesUsed, { timeout: 20_000 }).toBeGreaterThan(0);
     const before = await view();
     await fill(4000);

@@ -15,42 +15,8 @@ import {
 } from '@aws-sdk/client-rds';
 import { startEmulator, type Emulator } from '../src/emulator.js';
 import { main } from '../src/cli.js';
-import { clientFor, connect, createCluster, fast, wait, writerOf } from './dataPlaneHelpers.js';
+import { admin, clientFor, connect, createCluster, fast, logSegments, settlesWithin, storage, wait, writerOf, type StorageView } from './dataPlaneHelpers.js';
 
-
-interface SegmentView {
-  segment: number;
-  node: string;
-  availabilityZone: string;
-  state: string;
-  durableLsn: string | null;
-}
-interface StorageView {
-  volumeBytesUsed: number;
-  allocatedBytes: number;
-  storageFull: boolean;
-  writeQuorum: boolean;
-  readQuorum: boolean;
-  vdl: string | null;
-  protectionGroups: { index: number; holdsLog: boolean; segments: SegmentView[] }[];
-  repairs: { segment: string; bytesCopied: number; durationMs: number; kinds: string[] }[];
-}
-
-async function admin<T>(emulator: Emulator, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-  const response = await fetch(`${emulator.url}${path}`, {
-    method,
-    ...(body !== undefined ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}),
-  });
-  return { status: response.status, body: (await response.json()) as T };
-}
-
-const storage = async (emulator: Emulator, cluster: string) => (await admin<StorageView>(emulator, 'GET', `/_aurora/storage?cluster=${cluster}`)).body;
-const logSegments = (view: StorageView) => view.protectionGroups[0]!.segments;
-
-/** Resolves with the time the promise took, or 'pending' if it is still waiting after `ms`. */
-async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<'settled' | 'pending'> {
-  return Promise.race([promise.then(() => 'settled' as const), new Promise<'pending'>((resolve) => setTimeout(() => resolve('pending'), ms))]);
-}
 
 describe('the cluster volume: six segments in three AZs, 4/6 writes, 3/6 recovery', () => {
   let emulator: Emulator;

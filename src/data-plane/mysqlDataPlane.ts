@@ -76,6 +76,8 @@ interface ClusterRuntime {
   lagSamples: Map<string, number[]>;
   /** The writer's binary log streaming into the volume, while a writer runs. */
   link?: MysqlVolumeLink;
+  /** The volume's segments run for the current writer (until it is stopped on purpose). */
+  volumeAttached?: boolean;
   takingBaseImage?: boolean;
   /** Cumulative volume I/O counters, sampled every few seconds, for I/O rates. */
   io: IoWindow;
@@ -212,8 +214,9 @@ export class MysqlDataPlane implements DataPlane {
     const writer = this.writerOf(cluster);
 
     if (await hasMysqlData(instance.dataDir)) {
-      // A writer coming back after a crash recovers from the volume: it needs 3 of 6 segments.
-      if (spec.isWriter && cluster.link) this.volumeOf(cluster).recoveryPoint();
+      // A writer coming back after a crash (its volume still attached) recovers from the volume:
+      // it needs 3 of 6 segments. A clean stop or reboot detached it first.
+      if (spec.isWriter && cluster.volumeAttached) this.volumeOf(cluster).recoveryPoint();
       const server = await mysql.startMysql(env, placement);
       this.watch(cluster, instance, server);
       const replica = await mysql.isMysqlReplica(server);
@@ -250,7 +253,13 @@ export class MysqlDataPlane implements DataPlane {
       await removeDataDir(instance.dataDir);
       this.watch(cluster, instance, await mysql.createMysqlReplica(env, { ...placement, writer: writer.server }));
     }
-    if (spec.isWriter) await this.attachVolume(cluster, instance);
+    if (spec.isWriter) {
+      // Without its volume the writer would take writes no segment holds: it does not stay up.
+      await this.attachVolume(cluster, instance).catch(async (error: Error) => {
+        await this.stopProcess(instance!).catch(() => {});
+        throw error;
+      });
+    }
     this.refresh(cluster);
   }
 
@@ -270,6 +279,7 @@ export class MysqlDataPlane implements DataPlane {
     await volume.attach({ host: server.host, port: server.port, user: server.admin.user, password: server.admin.password });
     cluster.link ??= new MysqlVolumeLink(volume, (line) => this.options.log(`data plane: ${cluster.spec.clusterId}: ${line}`));
     await cluster.link.attach(server, options);
+    cluster.volumeAttached = true;
     if (this.options.volumes.isFull(cluster.spec)) await this.setWritable(writer, false);
     const work = this.takeFirstBaseImage(cluster).catch(() => {});
     this.background.add(work);
@@ -348,6 +358,7 @@ export class MysqlDataPlane implements DataPlane {
 
   /** The writer stops: its segments stop receiving (their data stays). */
   private async detachVolume(cluster: ClusterRuntime): Promise<void> {
+    cluster.volumeAttached = false;
     cluster.link?.detach();
     await this.volumeOf(cluster).detach();
   }
