@@ -63,7 +63,7 @@ describe('aurora-mysql clusters run real MariaDB', () => {
   let rds: RDSClient;
 
   beforeAll(async () => {
-    emulator = await startEmulator({ port: 0, dataPlane: 'postgres', delays: fast, log: () => {} });
+    emulator = await startEmulator({ port: 0, dataPlane: 'postgres', delays: fast, log: (line) => (process.env.SHOW_LOG ? console.log(line) : undefined) });
     rds = clientFor(emulator);
   });
   afterAll(async () => {

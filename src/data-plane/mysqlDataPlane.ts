@@ -532,6 +532,13 @@ export class MysqlDataPlane implements DataPlane {
       const oldRuntime = from ? cluster.instances.get(from.resourceId) : [...cluster.instances.values()].find((i) => i.isWriter && i !== target);
       const old = oldRuntime === target ? undefined : oldRuntime;
       const env = await this.mysqlEnv();
+      // How long each step kept writes out, for the log (the failover write gap is their sum).
+      const phases: string[] = [];
+      let mark = performance.now();
+      const lap = (name: string) => {
+        phases.push(`${name} ${Math.round(performance.now() - mark)} ms`);
+        mark = performance.now();
+      };
       // 1. No new writes: the writer endpoint refuses connections and drops its sessions, and the
       //    volume stops acknowledging the old writer (what it did not acknowledge stays so).
       cluster.network.closeWriterEndpoint();
@@ -544,16 +551,22 @@ export class MysqlDataPlane implements DataPlane {
           this.options.log(`data plane: ${target.instanceId} of ${cluster.spec.clusterId} could not catch up with ${old.instanceId}: ${(error as Error).message}`);
         }
       }
+      lap('catch-up from the old writer');
       if (old) await this.stopProcess(old).catch(() => {});
+      lap('old writer stopped');
       // 3. The target applies what it received, then every commit the volume holds beyond it (read
       //    from at least 3 segments: nothing acknowledged is lost, even if the old writer is gone);
       //    then it is promoted and the endpoints follow: writes resume.
       await mysql.promoteMysql(target.server);
+      lap('promoted');
       if (cluster.link) await this.catchUpFromVolume(env, cluster, target);
+      lap('volume replayed');
       if (old) old.isWriter = false;
       target.isWriter = true;
       await this.attachVolume(cluster, target);
       this.refresh(cluster);
+      lap('volume attached, writes resume');
+      this.options.log(`data plane: ${cluster.spec.clusterId} failed over to ${target.instanceId}: ${phases.join(', ')}`);
       // 4. The other replicas follow the new writer; one that cannot is cloned again.
       for (const replica of cluster.instances.values()) {
         if (replica === target || replica === old || !replica.server?.server.isRunning) continue;
@@ -584,7 +597,11 @@ export class MysqlDataPlane implements DataPlane {
    */
   private async catchUpFromVolume(env: mysql.MysqlEnvironment, cluster: ClusterRuntime, target: InstanceRuntime): Promise<void> {
     const applied = await appliedGtidPosition(target.server!);
-    const summary = await readVolumeLog(this.volumeOf(cluster).readableCopies(), { after: applied });
+    const volume = this.volumeOf(cluster);
+    // The target already holds all the volume was given (the usual case): nothing to read, but
+    // the volume must still be recoverable (3 of 6) for the cluster to go on.
+    if (cluster.link?.covers(applied)) return void volume.recoveryPoint();
+    const summary = await readVolumeLog(volume.readableCopies(), { after: applied });
     if (summary.transactions.length === 0) return;
     if (!summary.formatDescription) throw new Error('the volume holds transactions but no format description to replay them with');
     await replayVolumeTransactions(env, target.server!, summary.formatDescription, summary.transactions);

@@ -19,6 +19,8 @@ import type { QuorumLogWriter } from '../storage/quorumLogWriter.js';
 import { BinlogReplicaClient, MysqlProtocolError, type BinlogEventPacket } from './binlogReplicaClient.js';
 import { BinlogEventType } from './binlog.js';
 import { queryValue, withMysqlAdmin, type MysqlAdminTarget } from './sql.js';
+import { READ_QUORUM } from '../storage/quorum.js';
+import { ReadQuorumError } from '../storage/recovery.js';
 import { advancePosition, encodeRecord, formatGtidPosition, readVolumeLog, RecordKind, TransactionAssembler, type GtidPosition } from './volumeLog.js';
 import { parseGtidList } from './cluster.js';
 import { LatencySamples } from '../samples.js';
@@ -41,6 +43,8 @@ export class MysqlVolumeLink {
   private target: MysqlAdminTarget | undefined;
   private position: GtidPosition = new Map();
   private formatDescription: Buffer | undefined;
+  /** Records the volume's log holds, as far as this link knows (0: not read yet). */
+  private records = 0;
   private assembler = new TransactionAssembler();
   private generation = 0;
   private reconnectTimer: NodeJS.Timeout | undefined;
@@ -73,13 +77,33 @@ export class MysqlVolumeLink {
     this.detachClient();
     const generation = ++this.generation;
     this.target = target;
-    const summary = await readVolumeLog(this.volume.readableCopies());
-    if (generation !== this.generation) return;
-    this.writer.resumeAt(summary.end);
-    this.position = parseGtidList(summary.position);
-    this.formatDescription = summary.formatDescription;
+    const copies = this.volume.readableCopies();
+    if (copies.length < READ_QUORUM) throw new ReadQuorumError(copies.length);
+    // What this link appended is what the copies hold when every record reached one of them
+    // durably: then the log goes on from memory; otherwise (a restart, records lost in an
+    // outage of every segment) from what 3 copies say.
+    const durable = copies.reduce((end, copy) => (copy.store.durableLsn > end ? copy.store.durableLsn : end), 0n);
+    let fresh: boolean;
+    if (this.records > 0 && durable === this.writer.end) {
+      fresh = false;
+    } else {
+      const summary = await readVolumeLog(copies);
+      if (generation !== this.generation) return;
+      this.writer.resumeAt(summary.end);
+      this.position = parseGtidList(summary.position);
+      this.formatDescription = summary.formatDescription;
+      this.records = summary.records;
+      fresh = summary.records === 0;
+    }
     // A writer rebuilt to an earlier point (Backtrack) restarts the history at its position.
-    await this.connect(generation, summary.records === 0 || options.restartHistory === true);
+    await this.connect(generation, fresh || options.restartHistory === true);
+  }
+
+  /** Whether a server at `applied` holds every transaction this link gave the volume (so recovery has nothing to replay). */
+  covers(applied: string): boolean {
+    if (this.records === 0) return false;
+    const position = parseGtidList(applied);
+    return [...this.position].every(([domain, gtid]) => (position.get(domain)?.seq ?? -1) >= gtid.seq);
   }
 
   /** Stops streaming (the writer stops or changes); its unacknowledged commits stay unacknowledged. */
@@ -137,6 +161,7 @@ export class MysqlVolumeLink {
         this.formatDescription = packet.event;
         if (pendingBase !== undefined) {
           this.writer.append(encodeRecord({ kind: RecordKind.BASE, position: pendingBase, payload: packet.event }));
+          this.records += 1;
           this.position = advancePosition(this.position, { kind: RecordKind.BASE, position: pendingBase });
           pendingBase = undefined;
         }
@@ -149,6 +174,7 @@ export class MysqlVolumeLink {
       }
       const record = { kind: RecordKind.TRANSACTION, position: transaction.gtid, payload: Buffer.concat(transaction.events) } as const;
       const end = this.writer.append(encodeRecord(record));
+      this.records += 1;
       this.position = advancePosition(this.position, record);
       this.stats.transactions += 1;
       if (!packet.needsAck) return;
