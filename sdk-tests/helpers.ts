@@ -1,6 +1,8 @@
 // Shared helpers for the end-to-end suites: an emulator per test file, SDK clients pointed at
 // it, and a way to catch the SDK's exceptions for inspection.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../src/emulator.js';
 
@@ -158,4 +160,49 @@ export function run(command: string, args: string[], { env, timeoutMs, cwd }: { 
  */
 export function expectedHost(awsShaped: RegExp, _engine: 'aurora-postgresql' | 'aurora-mysql' = 'aurora-postgresql'): RegExp {
   return testDataPlane === 'postgres' ? /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/ : awsShaped;
+}
+
+// ---- the emulator's own command line ----
+
+const repositoryRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+export interface CliProcess {
+  child: ChildProcess;
+  url: string;
+  stdout: () => string;
+  stderr: () => string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Starts `aurora-local start --port 0 --data-dir DIR …` and waits for its "listening on URL" line. */
+export function startCli(dir: string, extra: string[] = []): Promise<CliProcess> {
+  const child = track(
+    spawn(process.execPath, [join(repositoryRoot, 'bin/aurora-local.js'), 'start', '--port', '0', '--data-dir', dir, ...extra], {
+      cwd: repositoryRoot,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  );
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk) => (stdout += chunk));
+  child.stderr!.on('data', (chunk) => (stderr += chunk));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      if (child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
+      reject(new Error(`the CLI did not print "listening on" within 15 s\nstdout: ${stdout}\nstderr: ${stderr}`));
+    }, 15_000);
+    const onData = () => {
+      const match = /listening on (http:\/\/\S+)/.exec(stdout);
+      if (!match) return;
+      clearTimeout(timer);
+      child.stdout!.off('data', onData);
+      resolve({ child, url: match[1], stdout: () => stdout, stderr: () => stderr, exited });
+    };
+    child.stdout!.on('data', onData);
+    void exited.then(({ code, signal }) => {
+      clearTimeout(timer);
+      reject(new Error(`the CLI exited (${code ?? signal}) before listening\nstdout: ${stdout}\nstderr: ${stderr}`));
+    });
+  });
 }

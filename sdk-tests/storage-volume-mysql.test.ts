@@ -2,7 +2,8 @@
 // endpoints Describe returns, and the same /_aurora storage and fault routes as aurora-postgresql:
 // commits wait for 4 of 6 segments (MariaDB semi-sync, acknowledged by the volume), recovery
 // reads 3, a corrupted segment heals.
-import { readdir, readFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import mysql from 'mysql2/promise';
@@ -22,6 +23,7 @@ import {
   type DBCluster,
 } from '@aws-sdk/client-rds';
 import { startEmulator, type Emulator } from '../src/emulator.js';
+import { startCli } from './helpers.js';
 import { admin, clientFor, connectMysql as connect, createMysqlCluster as createCluster, fast, logSegments, settlesWithin, storage, wait, writerOf, type StorageView } from './dataPlaneHelpers.js';
 
 const count = async (connection: mysql.Connection, sql: string) => Number(((await connection.query(sql))[0] as { n: number }[])[0]!.n);
@@ -313,5 +315,73 @@ describe('aurora-mysql autoscaling and metrics under the scale option (512 real 
     expect(metrics.VolumeBytesUsed).toBeGreaterThan(0);
     expect(metrics).toMatchObject({ writeQuorum: true, readQuorum: true });
     await Promise.all([connection.end(), late.end(), fresh.end()]);
+  });
+});
+
+describe('kill -9 of the emulator under a loop of aurora-mysql writes', () => {
+  let dir: string | undefined;
+  afterAll(async () => {
+    if (!dir) return;
+    // The MariaDB servers outlive a killed emulator (their own process group): stop any left, by pid.
+    for (const entry of await readdir('/proc').catch(() => [] as string[])) {
+      if (!/^\d+$/.test(entry)) continue;
+      const command = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
+      if (command.includes('mariadbd') && command.includes(dir)) process.kill(Number(entry), 'SIGKILL');
+    }
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('loses no acknowledged row: after the restart the volume and the writer go on where they were', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'aurora-local-kill-'));
+    await chmod(dir, 0o711); // the servers run unprivileged and must reach their directories
+    const cli = await startCli(dir, ['--data-plane', 'postgres']);
+    const rds = new RDSClient({ endpoint: cli.url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+    const cluster = await createCluster(rds, 'my-kill', 1);
+    const setup = await connect(cluster.Endpoint!, cluster.Port!);
+    await setup.query('CREATE TABLE ledger (id INT PRIMARY KEY)');
+    await setup.end();
+    // Inserts one by one; the emulator is killed while they run.
+    const acknowledged: number[] = [];
+    let stop = false;
+    const loop = (async () => {
+      let session: Awaited<ReturnType<typeof connect>> | undefined;
+      for (let id = 1; !stop; id++) {
+        try {
+          session ??= await connect(cluster.Endpoint!, cluster.Port!);
+          await session.query({ sql: 'INSERT INTO ledger VALUES (?)', timeout: 5000 }, [id]);
+          acknowledged.push(id);
+        } catch {
+          session?.destroy();
+          session = undefined;
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      }
+      session?.destroy();
+    })();
+    await expect.poll(() => acknowledged.length, { timeout: 30_000, interval: 20 }).toBeGreaterThan(150);
+    process.kill(cli.child.pid!, 'SIGKILL');
+    expect((await cli.exited).signal).toBe('SIGKILL');
+    stop = true;
+    await loop;
+
+    const restarted = await startCli(dir, ['--data-plane', 'postgres']);
+    try {
+      const again = new RDSClient({ endpoint: restarted.url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+      await waitUntilDBInstanceAvailable({ client: again, ...wait }, { DBInstanceIdentifier: 'my-kill-1' });
+      const check = await connect(cluster.Endpoint!, cluster.Port!);
+      const [rows] = (await check.query('SELECT id FROM ledger')) as unknown as [{ id: number }[]];
+      const stored = new Set(rows.map((r) => r.id));
+      expect(acknowledged.filter((id) => !stored.has(id))).toEqual([]);
+      // Commits wait for the volume again, which took up the log where it was.
+      await check.query('INSERT INTO ledger VALUES (1000000)');
+      const [[semiSync]] = (await check.query("SHOW GLOBAL STATUS LIKE 'Rpl_semi_sync_master_status'")) as unknown as [{ Value: string }[]];
+      expect(semiSync!.Value).toBe('ON');
+      await check.end();
+      const view = (await (await fetch(`${restarted.url}/_aurora/storage?cluster=my-kill`)).json()) as { writeQuorum: boolean };
+      expect(view.writeQuorum).toBe(true);
+    } finally {
+      process.kill(restarted.child.pid!, 'SIGTERM');
+      expect((await restarted.exited).code).toBe(0);
+    }
   });
 });

@@ -35,6 +35,7 @@ import {
   run,
   sleep,
   smallDelays,
+  startCli,
   startTestEmulator,
   testDataPlane,
   track,
@@ -242,46 +243,6 @@ function distIsStale(): boolean {
     });
 }
 
-interface CliProcess {
-  child: ChildProcess;
-  url: string;
-  stdout: () => string;
-  stderr: () => string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-/** Starts `aurora-local start --port 0 --data-dir DIR …` and waits for its "listening on URL" line. */
-function startCli(dir: string, extra: string[] = []): Promise<CliProcess> {
-  const child = track(
-    spawn(process.execPath, [join(root, 'bin/aurora-local.js'), 'start', '--port', '0', '--data-dir', dir, ...extra], {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    }),
-  );
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (chunk) => (stdout += chunk));
-  child.stderr!.on('data', (chunk) => (stderr += chunk));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      if (child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
-      reject(new Error(`the CLI did not print "listening on" within 15 s\nstdout: ${stdout}\nstderr: ${stderr}`));
-    }, 15_000);
-    const onData = () => {
-      const match = /listening on (http:\/\/\S+)/.exec(stdout);
-      if (!match) return;
-      clearTimeout(timer);
-      child.stdout!.off('data', onData);
-      resolve({ child, url: match[1], stdout: () => stdout, stderr: () => stderr, exited });
-    };
-    child.stdout!.on('data', onData);
-    void exited.then(({ code, signal }) => {
-      clearTimeout(timer);
-      reject(new Error(`the CLI exited (${code ?? signal}) before listening\nstdout: ${stdout}\nstderr: ${stderr}`));
-    });
-  });
-}
 
 describe('the CLI (bin/aurora-local.js)', () => {
   beforeAll(async () => {
