@@ -604,6 +604,13 @@ export class PostgresDataPlane implements DataPlane {
       if (!target?.server) throw new Error(`failover target ${to.instanceId} is not running`);
       const old = from ? cluster.instances.get(from.resourceId) : undefined;
       const env = await this.compute();
+      // How long each step kept writes out, for the log (the failover write gap is their sum).
+      const phases: string[] = [];
+      let mark = performance.now();
+      const lap = (name: string) => {
+        phases.push(`${name} ${Math.round(performance.now() - mark)} ms`);
+        mark = performance.now();
+      };
       // 1. No new writes: the writer endpoint refuses connections and drops its sessions.
       cluster.network.closeWriterEndpoint();
       // 2. The old writer stops. A clean shutdown sends its remaining WAL to the replicas first.
@@ -615,11 +622,16 @@ export class PostgresDataPlane implements DataPlane {
       }
       // 3. The target gets every acknowledged commit from the volume (the log tail read from
       //    at least 3 of the 6 segments), then is promoted; the endpoints follow: writes resume.
+      lap('old writer stopped');
       await this.catchUpFromVolume(env, cluster, target);
+      lap('caught up from the volume');
       await compute.promote(target.server!);
+      lap('promoted');
       if (old) old.isWriter = false;
       target.isWriter = true;
       await this.refresh(cluster);
+      lap('endpoints moved, volume attached');
+      this.options.log(`data plane: ${cluster.spec.clusterId} failed over to ${target.instanceId}: ${phases.join(', ')}`);
       // 4. The other replicas follow the new timeline; one that cannot is cloned again.
       for (const replica of cluster.instances.values()) {
         if (replica === target || replica === old || !replica.server) continue;
