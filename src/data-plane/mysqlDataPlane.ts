@@ -23,7 +23,8 @@ import { copyDataDir } from './compute/dataDirCopy.js';
 import { withMysqlAdmin, queryRows } from './mysql/sql.js';
 import { pidFileFor } from './mysql/settings.js';
 import { ClusterNetwork } from './endpoints/clusterNetwork.js';
-import { IoWindow, lagStatistics } from './samples.js';
+import { inspectCluster, recordLagSamples, runInCluster, withLagStatistics, writerOf } from './clusterRuntime.js';
+import { IoWindow } from './samples.js';
 import { volumeHealth, type Volumes } from './volumes.js';
 import type { ClusterVolume } from './storage/clusterVolume.js';
 import { MysqlVolumeLink } from './mysql/volumeLink.js';
@@ -83,7 +84,6 @@ interface ClusterRuntime {
   io: IoWindow;
 }
 
-const lagSamplesKept = 300;
 const exists = (file: string) => fs.stat(file).then(() => true, () => false);
 /** A MariaDB data directory of ours (instance, or the cluster's kept data). */
 const hasMysqlData = (dir: string) => exists(path.join(dir, 'aurora-local.cnf'));
@@ -211,7 +211,7 @@ export class MysqlDataPlane implements DataPlane {
     const env = await this.mysqlEnv();
     const placement = this.placement(instance);
     await stopOrphanedServer(instance.dataDir);
-    const writer = this.writerOf(cluster);
+    const writer = writerOf(cluster);
 
     if (await hasMysqlData(instance.dataDir)) {
       // A writer coming back after a crash (its volume still attached) recovers from the volume:
@@ -298,7 +298,7 @@ export class MysqlDataPlane implements DataPlane {
   private async takeFirstBaseImage(cluster: ClusterRuntime): Promise<void> {
     const dir = this.baseImagesDir(cluster);
     if (cluster.takingBaseImage || (await fs.readdir(dir).catch(() => [])).some((entry) => /^base-\d+$/.test(entry))) return;
-    const writer = this.writerOf(cluster);
+    const writer = writerOf(cluster);
     if (!writer?.server?.server.isRunning) return;
     cluster.takingBaseImage = true;
     // Written under a temporary name: a half-copied image (the writer stopped under it) is never used.
@@ -385,10 +385,6 @@ export class MysqlDataPlane implements DataPlane {
     });
   }
 
-  private writerOf(cluster: ClusterRuntime): InstanceRuntime | undefined {
-    return [...cluster.instances.values()].find((i) => i.isWriter);
-  }
-
   /** Stops the instance's server on purpose (its exit is no crash). */
   private async stopProcess(instance: InstanceRuntime): Promise<void> {
     const server = instance.server;
@@ -461,7 +457,7 @@ export class MysqlDataPlane implements DataPlane {
   setMasterPassword(spec: ClusterSpec, password: string): Promise<void> {
     return this.inCluster(spec, async (cluster) => {
       cluster.spec = { ...spec, masterUserPassword: password };
-      const writer = this.writerOf(cluster);
+      const writer = writerOf(cluster);
       if (writer?.server?.server.isRunning && spec.masterUsername) await mysql.setMysqlMasterPassword(writer.server, spec.masterUsername, password);
     });
   }
@@ -487,7 +483,7 @@ export class MysqlDataPlane implements DataPlane {
       const target = this.snapshotDir(snapshotKey);
       await fs.rm(target, { recursive: true, force: true });
       await fs.mkdir(path.dirname(target), { recursive: true });
-      const writer = this.writerOf(cluster);
+      const writer = writerOf(cluster);
       if (writer?.server?.server.isRunning) {
         await mysql.snapshotMysqlDataDir(await this.mysqlEnv(), writer.server, target);
         return;
@@ -634,7 +630,7 @@ export class MysqlDataPlane implements DataPlane {
   backtrack(spec: ClusterSpec, to: Date): Promise<{ changeRecords: number }> {
     if (!this.clusters.has(spec.resourceId)) return Promise.resolve({ changeRecords: 0 });
     return this.inCluster(spec, async (cluster) => {
-      const writer = this.writerOf(cluster);
+      const writer = writerOf(cluster);
       if (!writer?.server?.server.isRunning) {
         if (cluster.instances.size === 0) return { changeRecords: 0 }; // no instance: nothing runs to rewind
         throw new Error(`the writer of ${spec.clusterId} is not running`);
@@ -726,7 +722,7 @@ export class MysqlDataPlane implements DataPlane {
     this.ticks += 1;
     try {
       for (const cluster of this.clusters.values()) {
-        const writer = this.writerOf(cluster);
+        const writer = writerOf(cluster);
         if (writer?.server?.server.isRunning) {
           await this.checkVolumeSize(cluster, writer).catch(() => {});
           // Every 5 s: each costs a login on every instance.
@@ -736,15 +732,7 @@ export class MysqlDataPlane implements DataPlane {
           }
         }
         if (cluster.instances.size < 2) continue;
-        const lags = await this.measureLag(cluster).catch(() => []);
-        for (const lag of lags) {
-          const instance = [...cluster.instances.values()].find((i) => i.instanceId === lag.instanceId);
-          if (!instance || lag.lagMs === null) continue;
-          const samples = cluster.lagSamples.get(instance.resourceId) ?? [];
-          samples.push(lag.lagMs);
-          if (samples.length > lagSamplesKept) samples.shift();
-          cluster.lagSamples.set(instance.resourceId, samples);
-        }
+        recordLagSamples(cluster, await this.measureLag(cluster).catch(() => []));
       }
     } finally {
       this.sampling = false;
@@ -753,7 +741,7 @@ export class MysqlDataPlane implements DataPlane {
 
   /** Each replica's lag, asked on the writer (SHOW SLAVE HOSTS, then each replica): milliseconds, and transactions behind. */
   private async measureLag(cluster: ClusterRuntime): Promise<ReplicaLagReport[]> {
-    const writer = this.writerOf(cluster);
+    const writer = writerOf(cluster);
     if (!writer?.server?.server.isRunning) return [];
     const byAddress = new Map([...cluster.instances.values()].map((i) => [`${i.host}:${i.port}`, i]));
     const lags = await mysql.mysqlReplicaLag(writer.server);
@@ -771,29 +759,11 @@ export class MysqlDataPlane implements DataPlane {
   async replicaLag(spec: ClusterSpec): Promise<ReplicaLagReport[]> {
     const cluster = this.clusters.get(spec.resourceId);
     if (!cluster) return [];
-    const now = await this.measureLag(cluster).catch(() => []);
-    return now.map((lag) => {
-      const instance = [...cluster.instances.values()].find((i) => i.instanceId === lag.instanceId);
-      return { ...lag, ...lagStatistics(cluster.lagSamples.get(instance?.resourceId ?? '') ?? []) };
-    });
+    return withLagStatistics(cluster, await this.measureLag(cluster).catch(() => []));
   }
 
   async inspect(spec: ClusterSpec): Promise<DataPlaneView> {
-    const cluster = this.clusters.get(spec.resourceId);
-    if (!cluster) return { instances: [], endpoints: {} };
-    const names = new Map([...cluster.instances.values()].map((i) => [i.resourceId, i.instanceId]));
-    return {
-      instances: [...cluster.instances.values()].map((i) => ({
-        instanceId: i.instanceId,
-        role: i.isWriter ? 'writer' : 'replica',
-        running: Boolean(i.server?.server.isRunning),
-        pid: i.server?.server.pid,
-        host: i.host,
-        port: i.port,
-        dataDir: i.dataDir,
-      })),
-      endpoints: cluster.network.targets(names),
-    };
+    return inspectCluster(this.clusters.get(spec.resourceId));
   }
 
   /**
@@ -827,12 +797,9 @@ export class MysqlDataPlane implements DataPlane {
 
   /** Runs cluster operations one at a time; a failed one does not block the next. */
   private inCluster<T>(spec: ClusterSpec, work: (cluster: ClusterRuntime) => Promise<T>): Promise<T> {
-    const cluster = this.clusters.get(spec.resourceId);
-    if (!cluster) return Promise.resolve(undefined as T);
-    const run = cluster.queue.then(() => work(cluster));
-    cluster.queue = run.catch(() => {});
-    return run;
+    return runInCluster(this.clusters.get(spec.resourceId), work); // not ours (the other engine's), or already deleted: nothing
   }
+
 
   async close(): Promise<void> {
     this.closed = true;

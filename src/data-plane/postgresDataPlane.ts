@@ -23,7 +23,8 @@ import * as compute from './compute/index.js';
 import { withAdminClient, quoteLiteral } from './compute/sql.js';
 import { copyDataDir } from './compute/dataDirCopy.js';
 import { ClusterNetwork } from './endpoints/clusterNetwork.js';
-import { IoWindow, LatencySamples, lagStatistics } from './samples.js';
+import { inspectCluster, LAG_SAMPLES_KEPT, recordLagSamples, runInCluster, withLagStatistics, writerOf } from './clusterRuntime.js';
+import { IoWindow, LatencySamples } from './samples.js';
 import { LoopbackAllocator, loopbackRangeUsable, portIsFree } from './endpoints/loopback.js';
 import { Volumes, volumeHealth, type VolumeOptions } from './volumes.js';
 import { formatLsn, parseLsn } from './storage/lsn.js';
@@ -83,7 +84,6 @@ interface ClusterRuntime {
   io: IoWindow;
 }
 
-const lagSamplesKept = 300;
 
 const slotNameFor = (resourceId: string) => `replica_${resourceId.toLowerCase().replace(/[^a-z0-9_]/g, '_')}`.slice(0, 63);
 
@@ -119,7 +119,7 @@ export class PostgresDataPlane implements DataPlane {
     this.ticks += 1;
     try {
       for (const cluster of this.clusters.values()) {
-        const writer = this.writerOf(cluster);
+        const writer = writerOf(cluster);
         if (writer?.server?.server.isRunning) {
           await this.checkVolumeSize(cluster, writer).catch(() => {});
           // Every 5 s: each costs a login, and the machine is shared with the servers.
@@ -130,14 +130,7 @@ export class PostgresDataPlane implements DataPlane {
         }
         if (!writer?.server?.server.isRunning || cluster.instances.size < 2) continue;
         cluster.lastLag = await this.measureLag(cluster, writer).catch(() => cluster.lastLag);
-        for (const lag of cluster.lastLag) {
-          const instance = [...cluster.instances.values()].find((i) => i.instanceId === lag.instanceId);
-          if (!instance || lag.lagMs === null) continue;
-          const samples = cluster.lagSamples.get(instance.resourceId) ?? [];
-          samples.push(lag.lagMs);
-          if (samples.length > lagSamplesKept) samples.shift();
-          cluster.lagSamples.set(instance.resourceId, samples);
-        }
+        recordLagSamples(cluster, cluster.lastLag);
       }
     } finally {
       this.sampling = false;
@@ -253,7 +246,7 @@ export class PostgresDataPlane implements DataPlane {
       return existing.network.endpoints;
     }
     const network = await ClusterNetwork.open(this.addresses, spec.clusterId, requested);
-    this.clusters.set(spec.resourceId, { spec, network, instances: new Map(), queue: Promise.resolve(), lagSamples: new Map(), lastLag: [], commitSamples: new LatencySamples(lagSamplesKept), io: new IoWindow() });
+    this.clusters.set(spec.resourceId, { spec, network, instances: new Map(), queue: Promise.resolve(), lagSamples: new Map(), lastLag: [], commitSamples: new LatencySamples(LAG_SAMPLES_KEPT), io: new IoWindow() });
     this.volumes.volumeFor(spec);
     return network.endpoints;
   }
@@ -311,7 +304,7 @@ export class PostgresDataPlane implements DataPlane {
     const placement = { dataDir: instance.dataDir, host: instance.host, port: instance.port, logFile: `${instance.dataDir}.log` };
     await stopOrphanedServer(instance.dataDir);
     const hasData = await hasPostgresData(instance.dataDir);
-    const writer = this.writerOf(cluster);
+    const writer = writerOf(cluster);
 
     let server: compute.PostgresInstance;
     if (hasData) {
@@ -371,9 +364,6 @@ export class PostgresDataPlane implements DataPlane {
     });
   }
 
-  private writerOf(cluster: ClusterRuntime): InstanceRuntime | undefined {
-    return [...cluster.instances.values()].find((i) => i.isWriter);
-  }
 
   /**
    * Points the endpoints at what runs now, and attaches the volume's segments to a new
@@ -434,7 +424,7 @@ export class PostgresDataPlane implements DataPlane {
       const instance = cluster.instances.get(spec.resourceId);
       if (!instance) return;
       await this.stopServer(cluster, spec.resourceId);
-      const writer = this.writerOf(cluster);
+      const writer = writerOf(cluster);
       if (writer?.server && writer !== instance) await compute.dropReplicationSlot(writer.server, instance.slotName).catch(() => {});
       cluster.instances.delete(spec.resourceId);
       this.addresses.release(instance.host);
@@ -462,7 +452,7 @@ export class PostgresDataPlane implements DataPlane {
   setMasterPassword(spec: ClusterSpec, password: string): Promise<void> {
     return this.inCluster(spec, async (cluster) => {
       cluster.spec = { ...spec, masterUserPassword: password };
-      const writer = this.writerOf(cluster);
+      const writer = writerOf(cluster);
       if (writer?.server && spec.masterUsername) await compute.setMasterPassword(writer.server, spec.masterUsername, password);
     });
   }
@@ -473,7 +463,7 @@ export class PostgresDataPlane implements DataPlane {
       await fs.rm(target, { recursive: true, force: true });
       await fs.mkdir(path.dirname(target), { recursive: true });
       const env = await this.compute();
-      const writer = this.writerOf(cluster);
+      const writer = writerOf(cluster);
       if (writer?.server?.server.isRunning) {
         await compute.snapshotDataDir(env, writer.server, target);
         return;
@@ -571,7 +561,7 @@ export class PostgresDataPlane implements DataPlane {
   }
 
   private async takeBaseImage(cluster: ClusterRuntime, dir: string): Promise<void> {
-    const writer = this.writerOf(cluster);
+    const writer = writerOf(cluster);
     if (!writer?.server?.server.isRunning) return;
     const env = await this.compute();
     await fs.mkdir(dir, { recursive: true });
@@ -719,31 +709,13 @@ export class PostgresDataPlane implements DataPlane {
   /** Lag now, with statistics over the samples of the last minutes. */
   async replicaLag(spec: ClusterSpec): Promise<ReplicaLagReport[]> {
     const cluster = this.clusters.get(spec.resourceId);
-    const writer = cluster && this.writerOf(cluster);
+    const writer = cluster && writerOf(cluster);
     if (!cluster || !writer?.server) return [];
-    const now = await this.measureLag(cluster, writer);
-    return now.map((lag) => {
-      const instance = [...cluster.instances.values()].find((i) => i.instanceId === lag.instanceId);
-      return { ...lag, ...lagStatistics(cluster.lagSamples.get(instance?.resourceId ?? '') ?? []) };
-    });
+    return withLagStatistics(cluster, await this.measureLag(cluster, writer));
   }
 
   async inspect(spec: ClusterSpec): Promise<DataPlaneView> {
-    const cluster = this.clusters.get(spec.resourceId);
-    if (!cluster) return { instances: [], endpoints: {} };
-    const names = new Map([...cluster.instances.values()].map((i) => [i.resourceId, i.instanceId]));
-    return {
-      instances: [...cluster.instances.values()].map((i) => ({
-        instanceId: i.instanceId,
-        role: i.isWriter ? 'writer' : 'replica',
-        running: Boolean(i.server?.server.isRunning),
-        pid: i.server?.server.pid,
-        host: i.host,
-        port: i.port,
-        dataDir: i.dataDir,
-      })),
-      endpoints: cluster.network.targets(names),
-    };
+    return inspectCluster(this.clusters.get(spec.resourceId));
   }
 
   /**
@@ -786,12 +758,9 @@ export class PostgresDataPlane implements DataPlane {
 
   /** Runs cluster operations one at a time; a failed one does not block the next. */
   private inCluster<T>(spec: ClusterSpec, work: (cluster: ClusterRuntime) => Promise<T>): Promise<T> {
-    const cluster = this.clusters.get(spec.resourceId);
-    if (!cluster) return Promise.resolve(undefined as T); // not ours (aurora-mysql), or already deleted
-    const run = cluster.queue.then(() => work(cluster));
-    cluster.queue = run.catch(() => {});
-    return run;
+    return runInCluster(this.clusters.get(spec.resourceId), work); // not ours (the other engine's), or already deleted: nothing
   }
+
 
   async close(): Promise<void> {
     this.closed = true;
