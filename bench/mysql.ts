@@ -5,14 +5,17 @@
 // - failover write gap: the longest pause between acknowledged writes of an insert loop through
 //   the writer endpoint during FailoverDBCluster (and whether an acknowledged row was lost),
 //   beside the longest pause of the same loop over as long a period without failover;
+// - commit latency: single-row INSERTs through the writer endpoint waiting for 4 of 6 segments,
+//   beside the same writer with semi-sync off (the volume still receives and fsyncs the log on
+//   the same disk, so this isolates the wait, not the volume's whole cost);
 // - backtrack: BacktrackDBCluster over 10,000 rows inserted after a marked second, from the call
 //   until the cluster is available and the rows are gone, beside the time it took to write them.
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import mysql from 'mysql2/promise';
-import { api, describeCluster, field, median, percentile, printTable, spawnServer, stopChild, waitFor } from './lib.js';
+import { api, dataPlane, describeCluster, field, median, percentile, printTable, spawnServer, stopChild, waitFor } from './lib.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const password = 'benchpass1';
@@ -104,6 +107,36 @@ async function measureReplicaLag(writer: mysql.Connection, replica: Endpoint, sa
     await reader.end();
   }
   return { lags, floor };
+}
+
+/**
+ * What the storage quorum costs a commit: single-row autocommit INSERTs through the writer
+ * endpoint, timed, with the writer waiting for 4 of 6 segments (semi-sync on), then the same
+ * on the same writer with semi-sync turned off for the run (as the emulator's admin).
+ */
+async function measureCommitCost(url: string, writerEndpoint: Endpoint, samples: number) {
+  const writerId = (await describeCluster(url, clusterId)).writer!;
+  const writer = (await dataPlane(url, clusterId)).instances.find((i) => i.instanceId === writerId) as { host: string; port: number; dataDir?: string };
+  const admin = JSON.parse(await readFile(join(writer.dataDir!, 'aurora_local_admin.json'), 'utf8')) as { user: string; password: string };
+  const adminSession = await mysql.createConnection({ host: writer.host, port: writer.port, user: admin.user, password: admin.password });
+  const session = await connect(writerEndpoint.host, writerEndpoint.port);
+  const time = async (firstId: number) => {
+    const times: number[] = [];
+    for (let id = firstId; id < firstId + samples; id++) {
+      const started = performance.now();
+      await session.query('INSERT INTO commit_probe (id) VALUES (?)', [id]);
+      times.push(performance.now() - started);
+    }
+    return times;
+  };
+  try {
+    const quorum = await time(1);
+    await adminSession.query('SET GLOBAL rpl_semi_sync_master_enabled = OFF');
+    const local = await time(1 + samples).finally(() => adminSession.query('SET GLOBAL rpl_semi_sync_master_enabled = ON'));
+    return { quorum, local };
+  } finally {
+    await Promise.all([session.end(), adminSession.end()]);
+  }
 }
 
 /**
@@ -222,6 +255,7 @@ export async function benchMysql({ quick = false } = {}) {
     // Every table now: a backtrack cannot cross DDL, so none may come after a mark.
     const writer = await connect(cluster.endpoint, cluster.port);
     await writer.query('CREATE TABLE lag_probe (id int PRIMARY KEY)');
+    await writer.query('CREATE TABLE commit_probe (id int PRIMARY KEY)');
     await writer.query('CREATE TABLE ledger_failover (id int PRIMARY KEY)');
     await writer.query('CREATE TABLE ledger_steady (id int PRIMARY KEY)');
     await writer.query('CREATE TABLE backtracked (id int PRIMARY KEY, v int NOT NULL)');
@@ -235,6 +269,7 @@ export async function benchMysql({ quick = false } = {}) {
 
     const { lags, floor } = await measureReplicaLag(writer, replica, quick ? 200 : 1000);
     await writer.end();
+    const commits = await measureCommitCost(url, writerEndpoint, quick ? 200 : 1000);
 
     // The same 10,000 rows as 100 transactions and as 10,000: flashback reverts transaction by transaction.
     const rounds = quick ? 1 : 3;
@@ -259,6 +294,8 @@ export async function benchMysql({ quick = false } = {}) {
       ['measure', 'aurora-local', 'baseline', 'ratio'],
       ['replica lag (ack on writer → visible on replica instance), median ms', median(lags).toFixed(2), `${median(floor).toFixed(2)} (SELECT 1 on the replica)`, ratio(median(lags), median(floor))],
       ['replica lag p99 ms', percentile(lags, 99).toFixed(2), percentile(floor, 99).toFixed(2), ratio(percentile(lags, 99), percentile(floor, 99))],
+      ['commit p50 ms, writer endpoint (4 of 6 segments)', median(commits.quorum).toFixed(2), `${median(commits.local).toFixed(2)} (same writer, semi-sync off; segments still writing)`, ratio(median(commits.quorum), median(commits.local))],
+      ['commit p99 ms', percentile(commits.quorum, 99).toFixed(2), percentile(commits.local, 99).toFixed(2), ratio(percentile(commits.quorum, 99), percentile(commits.local, 99))],
       [`failover write gap, ${rounds > 1 ? 'median ' : ''}ms`, ms(gaps), `${ms(steadyGaps)} (same loop, as long, no failover)`, ratio(median(gaps), median(steadyGaps))],
       ['failover loop: writes acknowledged / rows on the new writer', `${sum(failovers.map((f) => f.acknowledged))} / ${sum(failovers.map((f) => f.stored))}`, `over ${failovers.map((f) => (f.periodMs / 1000).toFixed(1)).join(', ')} s`, `${sum(failovers.map((f) => f.lost))} acknowledged lost`],
     ];
