@@ -23,7 +23,7 @@ import { copyDataDir } from './compute/dataDirCopy.js';
 import { withMysqlAdmin, queryRows } from './mysql/sql.js';
 import { pidFileFor } from './mysql/settings.js';
 import { ClusterNetwork } from './endpoints/clusterNetwork.js';
-import { inspectCluster, recordLagSamples, runInCluster, withLagStatistics, writerOf } from './clusterRuntime.js';
+import { inspectCluster, type RuntimeCluster, type RuntimeInstance, recordLagSamples, runInCluster, withLagStatistics, writerOf } from './clusterRuntime.js';
 import { IoWindow } from './samples.js';
 import { volumeHealth, type Volumes } from './volumes.js';
 import type { ClusterVolume } from './storage/clusterVolume.js';
@@ -55,26 +55,15 @@ export interface MysqlDataPlaneOptions {
   log: (line: string) => void;
 }
 
-interface InstanceRuntime {
-  instanceId: string;
-  resourceId: string;
-  host: string;
-  port: number;
-  dataDir: string;
-  isWriter: boolean;
+interface InstanceRuntime extends RuntimeInstance {
   server?: mysql.MysqlInstance;
   /** Set while we stop the server on purpose, so its exit is not taken for a crash. */
   stopping: boolean;
 }
 
-interface ClusterRuntime {
+/** The queue, instances and lag samples: clusterRuntime.ts. */
+interface ClusterRuntime extends RuntimeCluster<InstanceRuntime> {
   spec: ClusterSpec;
-  network: ClusterNetwork;
-  instances: Map<string, InstanceRuntime>; // by instance resource id
-  /** Serialises the cluster's operations. */
-  queue: Promise<unknown>;
-  /** Replica lag samples (ms) per instance resource id, one a second, newest last. */
-  lagSamples: Map<string, number[]>;
   /** The writer's binary log streaming into the volume, while a writer runs. */
   link?: MysqlVolumeLink;
   /** The volume's segments run for the current writer (until it is stopped on purpose). */

@@ -23,7 +23,7 @@ import * as compute from './compute/index.js';
 import { withAdminClient, quoteLiteral } from './compute/sql.js';
 import { copyDataDir } from './compute/dataDirCopy.js';
 import { ClusterNetwork } from './endpoints/clusterNetwork.js';
-import { inspectCluster, LAG_SAMPLES_KEPT, recordLagSamples, runInCluster, withLagStatistics, writerOf } from './clusterRuntime.js';
+import { inspectCluster, type RuntimeCluster, type RuntimeInstance, LAG_SAMPLES_KEPT, recordLagSamples, runInCluster, withLagStatistics, writerOf } from './clusterRuntime.js';
 import { IoWindow, LatencySamples } from './samples.js';
 import { LoopbackAllocator, loopbackRangeUsable, portIsFree } from './endpoints/loopback.js';
 import { Volumes, volumeHealth, type VolumeOptions } from './volumes.js';
@@ -52,27 +52,16 @@ export interface PostgresDataPlaneOptions {
   log: (line: string) => void;
 }
 
-interface InstanceRuntime {
-  instanceId: string;
-  resourceId: string;
-  host: string;
-  port: number;
+interface InstanceRuntime extends RuntimeInstance {
   slotName: string;
-  dataDir: string;
-  isWriter: boolean;
   server?: compute.PostgresInstance;
   /** Set while we stop the server on purpose, so its exit is not taken for a crash. */
   stopping: boolean;
 }
 
-interface ClusterRuntime {
+/** The queue (a failover and a reboot must not interleave), instances and lag samples: clusterRuntime.ts. */
+interface ClusterRuntime extends RuntimeCluster<InstanceRuntime> {
   spec: ClusterSpec;
-  network: ClusterNetwork;
-  instances: Map<string, InstanceRuntime>; // by instance resource id
-  /** Serialises the cluster's operations: a failover and a reboot must not interleave. */
-  queue: Promise<unknown>;
-  /** Replica lag samples (ms) per instance resource id, one a second, newest last. */
-  lagSamples: Map<string, number[]>;
   lastLag: ReplicaLagReport[];
   /** The writer process the volume's segments were last attached to (and its sync setting applied). */
   attachedWriter?: string;
