@@ -87,35 +87,35 @@ export class ServerProcess {
     const log = await fs.open(this.logFile, 'a', 0o640);
     const logStart = (await log.stat()).size;
     await log.write(`\n--- aurora-local: starting ${this.settings.file} on ${this.host}:${this.port} at ${new Date().toISOString()} ---\n`);
-    let child: ChildProcess;
     try {
-      child = spawn(this.settings.file, this.settings.args, {
+      const child = spawn(this.settings.file, this.settings.args, {
         cwd: this.dataDir,
         env: this.settings.env,
         stdio: ['ignore', log.fd, log.fd],
         detached: true,
         ...this.settings.identity,
       });
+      this.child = child;
+      running.add(this);
+      installExitHook();
+      // Listening before anything is awaited: a server that fails at once (a bad data directory)
+      // may exit while we close the log, and its exit event would be missed.
+      this.exitPromise = new Promise<ServerExit>((resolve) => {
+        const settle = (exit: ServerExit) => {
+          if (this.exit) return;
+          this.exit = exit;
+          running.delete(this);
+          // Children notice a dead parent on their own, but not at once; a restart of this
+          // directory must not find them still attached.
+          this.signalGroup('SIGKILL');
+          resolve(exit);
+        };
+        child.once('exit', (code, signal) => settle({ code, signal }));
+        child.on('error', () => settle({ code: null, signal: null })); // spawn itself failed (EACCES …)
+      });
     } finally {
       await log.close();
     }
-    this.child = child;
-    running.add(this);
-    installExitHook();
-
-    this.exitPromise = new Promise<ServerExit>((resolve) => {
-      const settle = (exit: ServerExit) => {
-        if (this.exit) return;
-        this.exit = exit;
-        running.delete(this);
-        // Children notice a dead parent on their own, but not at once; a restart of this
-        // directory must not find them still attached.
-        this.signalGroup('SIGKILL');
-        resolve(exit);
-      };
-      child.once('exit', (code, signal) => settle({ code, signal }));
-      child.on('error', () => settle({ code: null, signal: null })); // spawn itself failed (EACCES …)
-    });
 
     const deadline = Date.now() + timeoutMs;
     for (;;) {
