@@ -21,7 +21,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { readBinlogFile, readBinlogHead, type BinlogTransaction } from './binlog.js';
-import { parseGtidList, slaveStatus, type MysqlInstance } from './cluster.js';
+import { formatGtidList, parseGtidList, slaveStatus, type MysqlInstance } from './cluster.js';
 import { runMysqlTool, writeClientOptionFile } from './commands.js';
 import { withScratchDir, type MysqlEnvironment } from './environment.js';
 import { MysqlRewindError, MysqlRewindStatementsError } from './errors.js';
@@ -330,10 +330,6 @@ async function binlogFiles(connection: MysqlConnection): Promise<{ dir: string; 
   const files = (await queryRows<{ Log_name: string }>(connection, 'SHOW BINARY LOGS')).map((row) => row.Log_name);
   if (files.length === 0) throw new MysqlRewindError('This server has no binary logs');
   return { dir: path.dirname(basename), files };
-}
-
-function formatGtidList(list: Map<number, { serverId: number; seq: number }>): string {
-  return [...list].map(([domain, { serverId, seq }]) => `${domain}-${serverId}-${seq}`).join(',');
 }
 
 function findLastIndex<T>(items: T[], predicate: (item: T) => boolean): number {

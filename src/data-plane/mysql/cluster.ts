@@ -23,7 +23,7 @@ import {
   writeInstanceConfig,
   type MysqlAdminCredentials,
 } from './settings.js';
-import { account, queryRows, queryValue, quoteIdentifier, withMysqlAdmin, type MysqlConnection } from './sql.js';
+import { account, queryRows, queryValue, quoteIdentifier, withMysqlAdmin, type MysqlAdminTarget, type MysqlConnection } from './sql.js';
 import { ensureMysqlTemplate } from './template.js';
 
 /** A started server plus the credentials the emulator administers it with. */
@@ -291,7 +291,7 @@ export async function mysqlReplicaLag(target: MysqlInstance): Promise<MysqlRepli
 /** Waits until `replica` has applied everything `writer` has binlogged so far. */
 export async function waitForMysqlCatchUp(replica: MysqlInstance, writer: MysqlInstance, options: { timeoutMs?: number } = {}): Promise<void> {
   const timeoutMs = options.timeoutMs ?? 30_000;
-  const position = String(await withMysqlAdmin(writer, (connection) => queryValue(connection, 'SELECT @@GLOBAL.gtid_binlog_pos')));
+  const position = await mysqlBinlogPosition(writer);
   if (!position) return;
   await withMysqlAdmin(replica, async (connection) => {
     const waited = await queryValue<number>(connection, 'SELECT MASTER_GTID_WAIT(?, ?)', [position, timeoutMs / 1000]);
@@ -403,15 +403,28 @@ async function describeReplica(connection: MysqlConnection, status: SlaveStatus,
   };
 }
 
+/** GTID positions as MariaDB writes them: domain → the last server id and sequence number. */
+export type GtidPosition = Map<number, { serverId: number; seq: number }>;
+
 /** Parses "0-1-10,1-2-5" into domain → { serverId, seq }. */
-export function parseGtidList(list: string): Map<number, { serverId: number; seq: number }> {
-  const result = new Map<number, { serverId: number; seq: number }>();
+export function parseGtidList(list: string): GtidPosition {
+  const result: GtidPosition = new Map();
   for (const item of list.split(',').map((part) => part.trim()).filter(Boolean)) {
     const [domain, serverId, seq] = item.split('-').map(Number);
     if ([domain, serverId, seq].some((n) => n === undefined || !Number.isFinite(n))) throw new Error(`Invalid GTID ${JSON.stringify(item)}`);
     result.set(domain!, { serverId: serverId!, seq: seq! });
   }
   return result;
+}
+
+/** The inverse of parseGtidList, domains in order: "0-1-10,1-2-5". */
+export function formatGtidList(position: GtidPosition): string {
+  return [...position].sort(([a], [b]) => a - b).map(([domain, { serverId, seq }]) => `${domain}-${serverId}-${seq}`).join(',');
+}
+
+/** Where a server's binary log ends (gtid_binlog_pos): '' before its first transaction. */
+export async function mysqlBinlogPosition(target: MysqlAdminTarget): Promise<string> {
+  return String((await withMysqlAdmin(target, (connection) => queryValue(connection, 'SELECT @@GLOBAL.gtid_binlog_pos'))) ?? '');
 }
 
 /** Transactions in `ahead` not yet in `behind` (sequence numbers per replication domain). */

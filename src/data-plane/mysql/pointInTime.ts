@@ -12,11 +12,10 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { SegmentCopy } from '../storage/chunkReader.js';
-import { parseGtidList } from './cluster.js';
+import { mysqlBinlogPosition, parseGtidList } from './cluster.js';
 import type { MysqlEnvironment } from './environment.js';
 import { readMysqlSnapshotInfo, restoreMysqlWriterFromSnapshot } from './snapshots.js';
 import { writeOwnedFile } from './settings.js';
-import { queryValue, withMysqlAdmin } from './sql.js';
 import { readVolumeLog, replayVolumeTransactions, type VolumeTransaction } from './volumeLog.js';
 
 export interface MysqlImageOptions {
@@ -57,7 +56,7 @@ export async function buildMysqlImageAt(env: MysqlEnvironment, options: MysqlIma
   let gtidPosition: string;
   try {
     await replayVolumeTransactions(env, server, summary.formatDescription!, replay);
-    gtidPosition = String((await withMysqlAdmin(server, (connection) => queryValue(connection, 'SELECT @@GLOBAL.gtid_binlog_pos'))) ?? '');
+    gtidPosition = await mysqlBinlogPosition(server);
   } finally {
     await server.server.stop();
     await fs.rm(logFile, { force: true });

@@ -18,11 +18,11 @@ import type { ClusterVolume } from '../storage/clusterVolume.js';
 import type { QuorumLogWriter } from '../storage/quorumLogWriter.js';
 import { BinlogReplicaClient, MysqlProtocolError, type BinlogEventPacket } from './binlogReplicaClient.js';
 import { BinlogEventType } from './binlog.js';
-import { queryValue, withMysqlAdmin, type MysqlAdminTarget } from './sql.js';
+import { withMysqlAdmin, type MysqlAdminTarget } from './sql.js';
 import { READ_QUORUM } from '../storage/quorum.js';
 import { ReadQuorumError } from '../storage/recovery.js';
-import { advancePosition, encodeRecord, formatGtidPosition, readVolumeLog, RecordKind, TransactionAssembler, type GtidPosition } from './volumeLog.js';
-import { parseGtidList } from './cluster.js';
+import { advancePosition, encodeRecord, readVolumeLog, RecordKind, TransactionAssembler } from './volumeLog.js';
+import { formatGtidList, mysqlBinlogPosition, parseGtidList, type GtidPosition } from './cluster.js';
 import { LatencySamples } from '../samples.js';
 
 /** The longest rpl_semi_sync_master_timeout MariaDB takes without overflow (ms, ~49.7 days): effectively never. */
@@ -63,7 +63,7 @@ export class MysqlVolumeLink {
 
   /** The GTID position the volume's log reaches. */
   get volumePosition(): string {
-    return formatGtidPosition(this.position);
+    return formatGtidList(this.position);
   }
 
   /**
@@ -125,9 +125,9 @@ export class MysqlVolumeLink {
   /** Starts the dump from the volume's position; an empty volume (or one the writer's log cannot reach) starts a new base. */
   private async connect(generation: number, fresh: boolean): Promise<void> {
     const target = this.target!;
-    let startAt = formatGtidPosition(this.position);
+    let startAt = formatGtidList(this.position);
     let newBase = fresh;
-    if (fresh) startAt = await currentBinlogPosition(target);
+    if (fresh) startAt = await mysqlBinlogPosition(target);
     let client = this.newClient(generation, newBase ? startAt : undefined);
     try {
       await client.start(startAt);
@@ -135,7 +135,7 @@ export class MysqlVolumeLink {
       if (!(error instanceof MysqlProtocolError && error.code === ER_MASTER_FATAL_ERROR_READING_BINLOG)) throw error;
       // The writer's binary log starts after the volume's end (a clone that never logged what
       // the volume lacks): the data is on the writer; the volume's history restarts from here.
-      const from = await currentBinlogPosition(target);
+      const from = await mysqlBinlogPosition(target);
       this.log(`[volume link] the writer's binary log does not reach back to ${startAt} (${error.message}); the volume's log continues from ${from}`);
       this.stats.gaps += 1;
       newBase = true;
@@ -207,8 +207,4 @@ export class MysqlVolumeLink {
     }, RECONNECT_DELAY_MS);
     this.reconnectTimer.unref();
   }
-}
-
-async function currentBinlogPosition(target: MysqlAdminTarget): Promise<string> {
-  return String((await withMysqlAdmin(target, (connection) => queryValue(connection, 'SELECT @@GLOBAL.gtid_binlog_pos'))) ?? '');
 }

@@ -21,7 +21,7 @@ import path from 'node:path';
 import { readLogTail, type SegmentCopy } from '../storage/recovery.js';
 import type { Lsn } from '../storage/lsn.js';
 import { BINLOG_MAGIC, BinlogEventType, EVENT_HEADER_BYTES, FL_STANDALONE, queryText, ROW_EVENTS } from './binlog.js';
-import { parseGtidList } from './cluster.js';
+import { formatGtidList, parseGtidList, type GtidPosition } from './cluster.js';
 import { runMysqlTool, writeClientOptionFile } from './commands.js';
 import { withScratchDir, type MysqlEnvironment } from './environment.js';
 import { queryRows, withMysqlAdmin, type MysqlAdminTarget } from './sql.js';
@@ -45,13 +45,6 @@ export function encodeRecord(record: VolumeLogRecord): Buffer {
   header.writeUInt32LE(record.payload.length, 3);
   header.writeUInt16LE(position.length, 7);
   return Buffer.concat([header, position, record.payload]);
-}
-
-/** GTID positions as MariaDB writes them: domain → the last server id and sequence number. */
-export type GtidPosition = Map<number, { serverId: number; seq: number }>;
-
-export function formatGtidPosition(position: GtidPosition): string {
-  return [...position].sort(([a], [b]) => a - b).map(([domain, { serverId, seq }]) => `${domain}-${serverId}-${seq}`).join(',');
 }
 
 /** Applies a record to a position: a base replaces it, a transaction advances its domain. */
@@ -153,16 +146,27 @@ export async function readVolumeLog(copies: readonly SegmentCopy[], options: { a
   const after = options.after === undefined ? undefined : parseGtidList(options.after);
   const summary: VolumeLogSummary = { end: 0n, position: '', formatDescription: undefined, records: 0, transactions: [], highestClaimed: 0n };
   let position: GtidPosition = new Map();
-  let pending: Buffer = Buffer.alloc(0);
+  // Chunks of a record not complete yet: joined once the whole record is there, so a record
+  // spanning many chunks is copied once, not once per chunk.
+  let parts: Buffer[] = [];
+  let buffered = 0;
+  let needed = RECORD_HEADER_BYTES;
   let pendingStart = 0n;
   const report = await readLogTail(copies, async (lsn, bytes) => {
-    if (pending.length === 0) pendingStart = lsn;
-    pending = pending.length === 0 ? bytes : Buffer.concat([pending, bytes]);
+    if (buffered === 0) pendingStart = lsn;
+    parts.push(bytes);
+    buffered += bytes.length;
+    if (buffered < needed) return;
+    const pending = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
     let at = 0;
+    needed = RECORD_HEADER_BYTES;
     while (pending.length - at >= RECORD_HEADER_BYTES) {
       if (pending.readUInt16BE(at) !== RECORD_MAGIC) throw new Error(`The volume log is not a record at offset ${pendingStart + BigInt(at)}`);
       const length = RECORD_HEADER_BYTES + pending.readUInt16LE(at + 7) + pending.readUInt32LE(at + 3);
-      if (pending.length - at < length) break;
+      if (pending.length - at < length) {
+        needed = length;
+        break;
+      }
       const kind = pending[at + 2] as VolumeLogRecord['kind'];
       const positionLength = pending.readUInt16LE(at + 7);
       const recordPosition = pending.toString('ascii', at + RECORD_HEADER_BYTES, at + RECORD_HEADER_BYTES + positionLength);
@@ -185,10 +189,12 @@ export async function readVolumeLog(copies: readonly SegmentCopy[], options: { a
       at += length;
       summary.end = pendingStart + BigInt(at);
     }
-    pending = Buffer.from(pending.subarray(at));
+    const rest = pending.subarray(at);
+    parts = rest.length > 0 ? [rest] : [];
+    buffered = rest.length;
     pendingStart += BigInt(at);
   });
-  summary.position = formatGtidPosition(position);
+  summary.position = formatGtidList(position);
   summary.highestClaimed = report.highestClaimedLsn;
   return summary;
 }
@@ -241,5 +247,5 @@ export async function appliedGtidPosition(target: MysqlAdminTarget): Promise<str
   for (const [domain, gtid] of parseGtidList(row?.binlog ?? '')) {
     if (gtid.seq > (merged.get(domain)?.seq ?? -1)) merged.set(domain, gtid);
   }
-  return formatGtidPosition(merged);
+  return formatGtidList(merged);
 }
