@@ -29,7 +29,8 @@ import { volumeHealth, type Volumes } from './volumes.js';
 import type { ClusterVolume } from './storage/clusterVolume.js';
 import { MysqlVolumeLink } from './mysql/volumeLink.js';
 import { appliedGtidPosition, readVolumeLog, replayVolumeTransactions } from './mysql/volumeLog.js';
-import { LoopbackAllocator, loopbackRangeUsable, portIsFree } from './endpoints/loopback.js';
+import { LoopbackAllocator, loopbackRangeUsable, scratchPort } from './endpoints/loopback.js';
+import { newestImageBefore, takeFirstBaseImage } from './baseImages.js';
 import { buildMysqlImageAt } from './mysql/pointInTime.js';
 import { MysqlRewindStatementsError } from './mysql/errors.js';
 import type {
@@ -285,20 +286,15 @@ export class MysqlDataPlane implements DataPlane {
    * attached: the volume's log from then on, replayed onto it, gives any later second.
    */
   private async takeFirstBaseImage(cluster: ClusterRuntime): Promise<void> {
-    const dir = this.baseImagesDir(cluster);
-    if (cluster.takingBaseImage || (await fs.readdir(dir).catch(() => [])).some((entry) => /^base-\d+$/.test(entry))) return;
     const writer = writerOf(cluster);
-    if (!writer?.server?.server.isRunning) return;
+    if (cluster.takingBaseImage || !writer?.server?.server.isRunning) return;
+    const server = writer.server;
     cluster.takingBaseImage = true;
-    // Written under a temporary name: a half-copied image (the writer stopped under it) is never used.
-    const partial = path.join(dir, `base-${Date.now()}.partial`);
     try {
-      await fs.mkdir(dir, { recursive: true });
-      await mysql.snapshotMysqlDataDir(await this.mysqlEnv(), writer.server, partial);
-      // Named for when the copy was complete: it may hold commits up to then, so it serves later seconds only.
-      await fs.rename(partial, path.join(dir, `base-${Date.now()}`));
+      const env = await this.mysqlEnv();
+      // Named for its completion: it may hold commits up to then, so it serves later seconds only.
+      await takeFirstBaseImage(this.baseImagesDir(cluster), (target) => mysql.snapshotMysqlDataDir(env, server, target), 'completion');
     } catch (error) {
-      await fs.rm(partial, { recursive: true, force: true });
       if (!this.closed) this.options.log(`data plane: no base image of ${cluster.spec.clusterId} yet (${(error as Error).message}); point-in-time restore uses snapshots until one is taken`);
     } finally {
       cluster.takingBaseImage = false;
@@ -306,21 +302,8 @@ export class MysqlDataPlane implements DataPlane {
   }
 
   /** The newest base image (a snapshot or one of the volume's) taken at or before `at`. */
-  private async baseImageBefore(cluster: ClusterRuntime, at: Date, snapshot?: { key: string; takenAt: Date }): Promise<string | undefined> {
-    const candidates: { dir: string; takenAt: number }[] = [];
-    if (snapshot && (await hasMysqlSnapshot(this.snapshotDir(snapshot.key)))) candidates.push({ dir: this.snapshotDir(snapshot.key), takenAt: snapshot.takenAt.getTime() });
-    for (const entry of await fs.readdir(this.baseImagesDir(cluster)).catch(() => [] as string[])) {
-      const takenAt = Number(/^base-(\d+)$/.exec(entry)?.[1]);
-      if (takenAt && (await hasMysqlSnapshot(path.join(this.baseImagesDir(cluster), entry)))) candidates.push({ dir: path.join(this.baseImagesDir(cluster), entry), takenAt });
-    }
-    return candidates.filter((c) => c.takenAt <= at.getTime()).sort((a, b) => b.takenAt - a.takenAt)[0]?.dir;
-  }
-
-  /** A free port on 127.0.0.1 for a server that only the emulator talks to (an image being replayed). */
-  private async scratchPort(): Promise<number> {
-    let port = 20000 + Math.floor(Math.random() * 20000);
-    while (!(await portIsFree('127.0.0.1', port))) port++;
-    return port;
+  private baseImageBefore(cluster: ClusterRuntime, at: Date, snapshot?: { key: string; takenAt: Date }): Promise<string | undefined> {
+    return newestImageBefore(this.baseImagesDir(cluster), at, hasMysqlSnapshot, snapshot && { dir: this.snapshotDir(snapshot.key), takenAt: snapshot.takenAt });
   }
 
   /**
@@ -336,7 +319,7 @@ export class MysqlDataPlane implements DataPlane {
     await fs.rm(target, { recursive: true, force: true });
     await fs.mkdir(path.dirname(target), { recursive: true });
     try {
-      const image = await buildMysqlImageAt(await this.mysqlEnv(), { baseDir: base, copies: this.volumeOf(cluster).readableCopies(), at, targetDir: target, host: '127.0.0.1', port: await this.scratchPort() });
+      const image = await buildMysqlImageAt(await this.mysqlEnv(), { baseDir: base, copies: this.volumeOf(cluster).readableCopies(), at, targetDir: target, host: '127.0.0.1', port: await scratchPort('127.0.0.1') });
       this.options.log(`data plane: point-in-time image of ${spec.clusterId} at ${at.toISOString()}: ${image.replayed} transactions replayed from the volume onto ${path.basename(base)}, to ${image.gtidPosition || '(empty)'}`);
       return { lsn: image.gtidPosition, lastCommitTime: image.lastCommitTime };
     } catch (error) {
@@ -647,7 +630,7 @@ export class MysqlDataPlane implements DataPlane {
     const base = await this.baseImageBefore(cluster, to);
     if (!base) throw new Error(`${refusal.message}; and no base image of the volume is older than ${to.toISOString()} to rebuild from`);
     const imageDir = path.join(this.dataRoot, 'clusters', cluster.spec.resourceId, `backtrack-${Date.now()}`);
-    const image = await buildMysqlImageAt(env, { baseDir: base, copies: this.volumeOf(cluster).readableCopies(), at: to, targetDir: imageDir, host: '127.0.0.1', port: await this.scratchPort() });
+    const image = await buildMysqlImageAt(env, { baseDir: base, copies: this.volumeOf(cluster).readableCopies(), at: to, targetDir: imageDir, host: '127.0.0.1', port: await scratchPort('127.0.0.1') });
     try {
       const replicas = [...cluster.instances.values()].filter((i) => i !== writer);
       for (const replica of replicas) await this.stopServer(cluster, replica.resourceId);

@@ -25,7 +25,8 @@ import { copyDataDir } from './compute/dataDirCopy.js';
 import { ClusterNetwork } from './endpoints/clusterNetwork.js';
 import { inspectCluster, type RuntimeCluster, type RuntimeInstance, LAG_SAMPLES_KEPT, recordLagSamples, runInCluster, withLagStatistics, writerOf } from './clusterRuntime.js';
 import { IoWindow, LatencySamples } from './samples.js';
-import { LoopbackAllocator, loopbackRangeUsable, portIsFree } from './endpoints/loopback.js';
+import { LoopbackAllocator, loopbackRangeUsable, scratchPort } from './endpoints/loopback.js';
+import { newestImageBefore, takeFirstBaseImage } from './baseImages.js';
 import { Volumes, volumeHealth, type VolumeOptions } from './volumes.js';
 import { formatLsn, parseLsn } from './storage/lsn.js';
 import { updateAutoConf } from './compute/configFiles.js';
@@ -490,15 +491,9 @@ export class PostgresDataPlane implements DataPlane {
     const cluster = this.clusters.get(spec.resourceId);
     if (!cluster) return undefined;
     // The newest base image at or before the target: a snapshot, or the one the volume took of its first writer.
-    const candidates: { dir: string; takenAt: number }[] = [];
-    if (baseSnapshot && (await hasPostgresData(this.snapshotDir(baseSnapshot.key)))) candidates.push({ dir: this.snapshotDir(baseSnapshot.key), takenAt: baseSnapshot.takenAt.getTime() });
-    for (const entry of await fs.readdir(this.baseImagesDir(cluster)).catch(() => [] as string[])) {
-      const takenAt = Number(/^base-(\d+)$/.exec(entry)?.[1]);
-      if (takenAt && (await hasPostgresData(path.join(this.baseImagesDir(cluster), entry)))) candidates.push({ dir: path.join(this.baseImagesDir(cluster), entry), takenAt });
-    }
-    const base = candidates.filter((c) => c.takenAt <= at.getTime()).sort((a, b) => b.takenAt - a.takenAt)[0];
-    if (!base) return undefined;
-    const baseImage = base.dir;
+    const snapshot = baseSnapshot && { dir: this.snapshotDir(baseSnapshot.key), takenAt: baseSnapshot.takenAt };
+    const baseImage = await newestImageBefore(this.baseImagesDir(cluster), at, hasPostgresData, snapshot);
+    if (!baseImage) return undefined;
     const env = await this.compute();
     const log = await this.volumes.volumeFor(cluster.spec).retainedLog();
     const target = this.snapshotDir(intoKey);
@@ -506,8 +501,7 @@ export class PostgresDataPlane implements DataPlane {
     await fs.mkdir(path.dirname(target), { recursive: true });
     // Replayed by a server of its own on a free port, then stopped: its directory is the image.
     const host = '127.0.0.1';
-    let port = 20000 + Math.floor(Math.random() * 20000);
-    while (!(await portIsFree(host, port))) port++;
+    const port = await scratchPort(host);
     const restored = await compute.restoreWriterToPointInTime(env, {
       dataDir: target,
       host,
@@ -539,32 +533,20 @@ export class PostgresDataPlane implements DataPlane {
    * attached: the log from then on, replayed onto it, gives any later second.
    */
   private async takeFirstBaseImage(cluster: ClusterRuntime): Promise<void> {
-    const dir = this.baseImagesDir(cluster);
-    if (cluster.takingBaseImage || (await fs.readdir(dir).catch(() => [])).some((entry) => /^base-\d+$/.test(entry))) return;
+    const writer = writerOf(cluster);
+    if (cluster.takingBaseImage || !writer?.server?.server.isRunning) return;
+    const server = writer.server;
     cluster.takingBaseImage = true;
     try {
-      await this.takeBaseImage(cluster, dir);
-    } finally {
-      cluster.takingBaseImage = false;
-    }
-  }
-
-  private async takeBaseImage(cluster: ClusterRuntime, dir: string): Promise<void> {
-    const writer = writerOf(cluster);
-    if (!writer?.server?.server.isRunning) return;
-    const env = await this.compute();
-    await fs.mkdir(dir, { recursive: true });
-    // Written under a temporary name: a half-copied image (the writer stopped under it) is never used.
-    const target = path.join(dir, `base-${Date.now()}`);
-    const partial = `${target}.partial`;
-    try {
-      await compute.snapshotDataDir(env, writer.server, partial);
-      await fs.rename(partial, target);
+      const env = await this.compute();
+      // Named for the copy's start: recovery replays the log from there on.
+      await takeFirstBaseImage(this.baseImagesDir(cluster), (target) => compute.snapshotDataDir(env, server, target), 'start');
     } catch (error) {
-      await fs.rm(partial, { recursive: true, force: true });
       if (this.closed) return; // the emulator is stopping under the copy
       // Taken again at the writer's next start.
       this.options.log(`data plane: no base image of ${cluster.spec.clusterId} yet (${(error as Error).message}); point-in-time restore uses snapshots until one is taken`);
+    } finally {
+      cluster.takingBaseImage = false;
     }
   }
 

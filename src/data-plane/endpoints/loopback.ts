@@ -54,3 +54,10 @@ export function portIsFree(host: string, port: number): Promise<boolean> {
     server.listen({ host, port, exclusive: true }, () => server.close(() => resolve(true)));
   });
 }
+
+/** A free port on `host` for a server only the emulator talks to (an image being replayed). */
+export async function scratchPort(host: string): Promise<number> {
+  let port = 20000 + Math.floor(Math.random() * 20000);
+  while (!(await portIsFree(host, port))) port++;
+  return port;
+}
