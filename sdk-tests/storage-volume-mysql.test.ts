@@ -24,19 +24,11 @@ import {
 } from '@aws-sdk/client-rds';
 import { startEmulator, type Emulator } from '../src/emulator.js';
 import { startCli } from './helpers.js';
-import { admin, clientFor, connectMysql as connect, createMysqlCluster as createCluster, fast, logSegments, settlesWithin, storage, wait, writerOf, type StorageView } from './dataPlaneHelpers.js';
+import { admin, clientFor, dataPlaneView, connectMysql as connect, createMysqlCluster as createCluster, fast, logSegments, settlesWithin, storage, wait, writerOf, type StorageView } from './dataPlaneHelpers.js';
 
 const count = async (connection: mysql.Connection, sql: string) => Number(((await connection.query(sql))[0] as { n: number }[])[0]!.n);
 
-interface InstanceView {
-  instanceId: string;
-  pid: number;
-  host: string;
-  port: number;
-  dataDir: string;
-}
-const instances = async (emulator: Emulator, cluster: string) =>
-  (await admin<{ instances: InstanceView[] }>(emulator, 'GET', `/_aurora/clusters/${cluster}/data-plane`)).body.instances;
+const instances = async (emulator: Emulator, cluster: string) => (await dataPlaneView(emulator, cluster)).instances;
 
 /** The volume's first base image is taken in the background once the writer runs: wait for it (it names its completion time). */
 async function baseImageTaken(emulator: Emulator, cluster: string): Promise<number> {
@@ -148,7 +140,7 @@ describe('the cluster volume of aurora-mysql: six segments, 4/6 commits, 3/6 rec
     const extra = logSegments(await storage(emulator, 'my-azfo')).find((s) => s.state === 'up')!;
     const node = await admin<{ faultId: string }>(emulator, 'POST', '/_aurora/faults', { type: 'node-outage', node: extra.node });
     expect((await storage(emulator, 'my-azfo')).readQuorum).toBe(true);
-    const writerPid = (await instances(emulator, 'my-azfo')).find((i) => i.instanceId === writerOf(cluster))!.pid;
+    const writerPid = (await instances(emulator, 'my-azfo')).find((i) => i.instanceId === writerOf(cluster))!.pid!;
     process.kill(writerPid, 'SIGKILL');
     await expect
       .poll(async () => writerOf((await rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: 'my-azfo' }))).DBClusters![0]!), { timeout: 30_000, interval: 200 })
@@ -175,7 +167,7 @@ describe('the cluster volume of aurora-mysql: six segments, 4/6 commits, 3/6 rec
     const a = await admin<{ faultId: string }>(emulator, 'POST', '/_aurora/faults', { type: 'az-outage', availabilityZone: 'us-east-1a' });
     const b = await admin<{ faultId: string }>(emulator, 'POST', '/_aurora/faults', { type: 'az-outage', availabilityZone: 'us-east-1b' });
     expect(await storage(emulator, 'my-noread')).toMatchObject({ writeQuorum: false, readQuorum: false });
-    process.kill((await instances(emulator, 'my-noread'))[0]!.pid, 'SIGKILL');
+    process.kill((await instances(emulator, 'my-noread'))[0]!.pid!, 'SIGKILL');
     const instance = async () => (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'my-noread-1' }))).DBInstances![0]!;
     await expect.poll(async () => (await instance()).DBInstanceStatus, { timeout: 15_000, interval: 200 }).toBe('failed');
     const events = (await rds.send(new DescribeEventsCommand({ SourceType: 'db-instance', SourceIdentifier: 'my-noread-1' }))).Events!.map((e) => e.Message!);
