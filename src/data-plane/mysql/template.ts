@@ -17,7 +17,9 @@ import {
   INNODB_LOG_FILE_SIZE,
   MYSQL_ADMIN_HOST,
   MYSQL_ADMIN_USER,
+  createOwnedDir,
   nativePasswordHash,
+  newTmpDirFor,
   readAdminCredentials,
   writeAdminCredentials,
   type MysqlAdminCredentials,
@@ -61,9 +63,11 @@ async function buildTemplate(env: MysqlEnvironment, dataDir: string): Promise<My
   await fs.mkdir(parent, { recursive: true });
   const scratch = `${dataDir}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   const admin: MysqlAdminCredentials = { user: MYSQL_ADMIN_USER, password: randomBytes(24).toString('base64url') };
+  const installTmpDir = newTmpDirFor(scratch);
   try {
     await fs.mkdir(scratch, { mode: 0o700 });
     if (runAs) await fs.chown(scratch, runAs.uid, runAs.gid);
+    await createOwnedDir(installTmpDir, runAs);
     await runMysqlTool(
       binaries.installDb,
       [
@@ -74,9 +78,13 @@ async function buildTemplate(env: MysqlEnvironment, dataDir: string): Promise<My
         '--skip-test-db',
         // Passed on to the bootstrap server: the redo log every instance uses.
         `--innodb-log-file-size=${INNODB_LOG_FILE_SIZE}`,
+        // Also passed on: a private temporary directory (see newTmpDirFor). Two emulators building
+        // templates at once in the shared /tmp fail with "Unknown table 'mysql.tmp_user_sys'".
+        `--tmpdir=${installTmpDir}`,
       ],
       { runAs, cwd: parent, timeoutMs: 120_000 },
     );
+    await fs.rm(installTmpDir, { recursive: true, force: true });
     const server = new MysqlServer({ binaries, runAs, dataDir: scratch, port: 0, bootstrap: true, logFile: `${scratch}.log` });
     await server.start();
     try {
@@ -108,6 +116,7 @@ async function buildTemplate(env: MysqlEnvironment, dataDir: string): Promise<My
     }
     return { dataDir, admin };
   } catch (error) {
+    await fs.rm(installTmpDir, { recursive: true, force: true });
     await fs.rm(scratch, { recursive: true, force: true });
     await fs.rm(`${scratch}.log`, { force: true }); // its tail is in the error
     throw error;
