@@ -68,13 +68,16 @@ export class Lifecycle {
     if (this.running || this.stopped) return;
     this.running = true;
     try {
-      for (;;) {
+      // Stops between steps once close() has begun: the steps left stay in the store, persisted,
+      // and run at the next start, rather than running into a data plane that is stopping.
+      while (!this.stopped) {
         const now = Date.now();
         const due: [Partition, Transition][] = [];
         for (const partition of this.store.allPartitions()) for (const t of partition.transitions) if (t.dueAt <= now) due.push([partition, t]);
         if (!due.length) break;
         due.sort((a, b) => a[1].dueAt - b[1].dueAt || a[1].id - b[1].id);
         for (const [partition, transition] of due) {
+          if (this.stopped) break;
           partition.transitions = partition.transitions.filter((t) => t.id !== transition.id);
           try {
             await this.handlers[transition.kind](partition, transition);

@@ -193,4 +193,34 @@ describe('Lifecycle', () => {
       await sleep(10);
     }
   });
+
+  it('stopped while a step runs, it finishes that step and leaves the other due steps in the store for the next start', async () => {
+    const store = await Store.open();
+    const partition = store.partition('000000000000', 'us-east-1');
+    let release!: () => void;
+    const slow: TransitionHandler = (_p, t) => {
+      rec.ran.push(`slow:${t.resourceId}`);
+      return new Promise<void>((resolve) => (release = resolve));
+    };
+    const rec = recorder({ slow });
+    const scheduler = lifecycle(store, rec);
+    scheduler.stop();
+    scheduler.schedule(partition, 'slow', 'running', -30);
+    scheduler.schedule(partition, 'a', 'next', -20);
+    scheduler.schedule(partition, 'b', 'after', -10);
+    scheduler.start();
+    await until(() => rec.ran.length === 1);
+    scheduler.stop(); // close() begins
+    const drained = scheduler.drained(5000).then(() => 'drained');
+    await sleep(20);
+    release();
+    expect(await drained).toBe('drained');
+    expect(rec.ran).toEqual(['slow:running']);
+    expect(partition.transitions.map((t) => t.resourceId)).toEqual(['next', 'after']);
+
+    const restarted = lifecycle(store, rec);
+    restarted.start();
+    await until(() => rec.ran.length === 3);
+    expect(rec.ran).toEqual(['slow:running', 'a:next', 'b:after']);
+  });
 });
