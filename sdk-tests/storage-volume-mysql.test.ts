@@ -289,6 +289,8 @@ describe('aurora-mysql autoscaling and metrics under the scale option (512 real 
     await expect
       .poll(async () => (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'my-grow-1' }))).DBInstances![0]!.DBInstanceStatus, { timeout: 20_000 })
       .toBe('storage-full');
+    // The session that filled it writes no more either: it was ended (MariaDB would keep its login-time setting).
+    await expect(connection.query("INSERT INTO big (pad) VALUES ('more')")).rejects.toThrow();
     const late = await connect(cluster.Endpoint!, cluster.Port!);
     await expect(late.query("INSERT INTO big (pad) VALUES ('more')")).rejects.toThrow(/READ ONLY transaction/);
     // A session may still drop data: writes come back.
@@ -306,7 +308,8 @@ describe('aurora-mysql autoscaling and metrics under the scale option (512 real 
     expect(metrics.quorumWriteLatencyMs.p50).toBeGreaterThan(0);
     expect(metrics.VolumeBytesUsed).toBeGreaterThan(0);
     expect(metrics).toMatchObject({ writeQuorum: true, readQuorum: true });
-    await Promise.all([connection.end(), late.end(), fresh.end()]);
+    connection.destroy();
+    await Promise.all([late.end(), fresh.end()]);
   });
 });
 

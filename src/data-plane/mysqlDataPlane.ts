@@ -664,8 +664,26 @@ export class MysqlDataPlane implements DataPlane {
    * default_transaction_read_only; a session may still `SET SESSION TRANSACTION READ WRITE` to drop
    * data. Sessions opened before keep their setting (MariaDB applies the global default at login).
    */
+  /**
+   * Storage-full and back. MariaDB gives each session the global tx_read_only at login only, so
+   * once the volume is full the client sessions already open are ended: they would go on writing
+   * past the limit. Reconnected, they start read-only (`SET SESSION TRANSACTION READ WRITE` still
+   * lets one drop data). Our own sessions (the admin login: replicas and the volume) stay.
+   */
   private async setWritable(writer: InstanceRuntime, writable: boolean): Promise<void> {
-    await withMysqlAdmin(writer.server!, (connection) => connection.query(`SET GLOBAL tx_read_only = ${writable ? 'OFF' : 'ON'}`));
+    const server = writer.server!;
+    await withMysqlAdmin(server, async (connection) => {
+      await connection.query(`SET GLOBAL tx_read_only = ${writable ? 'OFF' : 'ON'}`);
+      if (writable) return;
+      const sessions = await queryRows<{ id: number }>(
+        connection,
+        `SELECT ID AS id FROM information_schema.PROCESSLIST
+          WHERE USER NOT IN (?, 'system user', 'event_scheduler', 'unauthenticated user') AND ID <> CONNECTION_ID()`,
+        [server.admin.user],
+      );
+      for (const { id } of sessions) await connection.query(`KILL CONNECTION ${Number(id)}`).catch(() => {}); // it may have gone already
+      if (sessions.length) this.options.log(`data plane: ${server.host}:${server.port}: the volume is full; ended ${sessions.length} client session(s) opened before, so that they reconnect read-only`);
+    });
   }
 
   /**
