@@ -15,7 +15,7 @@ import {
   waitUntilDBClusterAvailable,
   type RDSClient,
 } from '@aws-sdk/client-rds';
-import { baseCluster, caught, eventually, rdsClient, sleep, startTestEmulator, waitOptions, type TestEmulator } from './helpers.js';
+import { baseCluster, caught, eventually, rdsClient, sleep, startTestEmulator, waitOptions, settleMs, type TestEmulator } from './helpers.js';
 
 let emulator: TestEmulator;
 let rds: RDSClient;
@@ -39,7 +39,7 @@ afterAll(async () => {
 
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const describeCluster = async (client: RDSClient, id: string) => (await client.send(new DescribeDBClustersCommand({ DBClusterIdentifier: id }))).DBClusters![0];
-const available = (client: RDSClient, id: string) => eventually(async () => (await describeCluster(client, id)).Status === 'available', 10_000, 20);
+const available = (client: RDSClient, id: string) => eventually(async () => (await describeCluster(client, id)).Status === 'available', settleMs, 20);
 
 async function mysqlCluster(client: RDSClient, id: string, extra: Record<string, unknown> = { BacktrackWindow: 3600 }) {
   await client.send(new CreateDBClusterCommand({ ...baseCluster(id, 'aurora-mysql'), ...extra }));

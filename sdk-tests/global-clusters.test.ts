@@ -27,7 +27,7 @@ import {
   type GlobalCluster,
   type RDSClient,
 } from '@aws-sdk/client-rds';
-import { baseCluster, baseInstance, caught, eventually, rdsClient, startTestEmulator, type TestEmulator } from './helpers.js';
+import { baseCluster, baseInstance, caught, eventually, rdsClient, startTestEmulator, settleMs, type TestEmulator } from './helpers.js';
 
 const account = '000000000000';
 let emulator: TestEmulator;
@@ -48,7 +48,7 @@ const arn = (region: string, id: string) => `arn:aws:rds:${region}:${account}:cl
 const describeCluster = async (region: string, id: string) => (await rds(region).send(new DescribeDBClustersCommand({ DBClusterIdentifier: id }))).DBClusters![0];
 const describeGlobal = async (id: string, region = 'us-east-1') =>
   (await rds(region).send(new DescribeGlobalClustersCommand({ GlobalClusterIdentifier: id }))).GlobalClusters![0];
-const until = <T>(check: () => Promise<T | undefined | false>) => eventually(check, 10_000, 20);
+const until = <T>(check: () => Promise<T | undefined | false>) => eventually(check, settleMs, 20);
 const clusterAvailable = (region: string, id: string) => until(async () => (await describeCluster(region, id)).Status === 'available');
 
 async function instance(region: string, id: string, clusterId: string, engine: 'aurora-postgresql' | 'aurora-mysql' = 'aurora-postgresql') {

@@ -69,8 +69,14 @@ export const pollCount = (result: { observedResponses?: Record<string, number> }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * How long a resource may take to settle: the control plane alone is fast; with real servers
+ * behind it (a replica is a clone of its writer) a loaded 2-core CI machine needs longer.
+ */
+export const settleMs = remote ? 900_000 : testDataPlane === 'none' ? 10_000 : 30_000;
+
 /** Polls `check` until it returns a truthy value or `timeoutMs` passes. */
-export async function eventually<T>(check: () => Promise<T | undefined | false>, timeoutMs = remote ? 900_000 : 10_000, intervalMs = remote ? 10_000 : 100): Promise<T> {
+export async function eventually<T>(check: () => Promise<T | undefined | false>, timeoutMs = settleMs, intervalMs = remote ? 10_000 : 100): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();

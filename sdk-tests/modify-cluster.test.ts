@@ -26,7 +26,7 @@ import {
   StorageTypeNotSupportedFault,
   type RDSClient,
 } from '@aws-sdk/client-rds';
-import { baseCluster, baseInstance, caught, eventually, rdsClient, startTestEmulator, type TestEmulator } from './helpers.js';
+import { baseCluster, baseInstance, caught, eventually, rdsClient, startTestEmulator, settleMs, type TestEmulator } from './helpers.js';
 
 let emulator: TestEmulator;
 let rds: RDSClient;
@@ -48,7 +48,7 @@ afterAll(async () => {
 
 const describeCluster = async (id: string) => (await rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: id }))).DBClusters![0];
 const describeInstance = async (id: string) => (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }))).DBInstances![0];
-const until = <T>(check: () => Promise<T | undefined | false>) => eventually(check, 10_000, 20);
+const until = <T>(check: () => Promise<T | undefined | false>) => eventually(check, settleMs, 20);
 
 async function cluster(id: string, extra: Record<string, unknown> = {}, instances: string[] = []) {
   await rds.send(new CreateDBClusterCommand({ ...baseCluster(id), ...extra }));
