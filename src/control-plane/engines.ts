@@ -25,7 +25,7 @@ export function engineInfo(engine: Engine): EngineCatalogue {
 }
 
 export function checkEngine(engine: string): Engine {
-  if (!(engine in catalogue)) throw invalidParameterValue(`Invalid DB engine: ${engine}`);
+  if (!Object.hasOwn(catalogue, engine)) throw invalidParameterValue(`Invalid DB engine: ${engine}`);
   return engine as Engine;
 }
 

@@ -13,7 +13,7 @@ export function applyFilters<T>(items: T[], filters: Filter[] | undefined, defin
   if (!filters?.length) return items;
   for (const filter of filters) {
     // Wording inferred: AWS answers an unknown filter name with InvalidParameterValue.
-    if (!definitions[filter.Name]) throw invalidParameterValue(`Unrecognized filter name: ${filter.Name}.`);
+    if (!Object.hasOwn(definitions, filter.Name)) throw invalidParameterValue(`Unrecognized filter name: ${filter.Name}.`);
   }
   return items.filter((item) =>
     filters.every((filter) => {

@@ -74,7 +74,7 @@ export const isDefaultGroup = (group: ParameterGroupRecord) => group.name.starts
 
 /** The kind's groups, AWS's default ones included (added on first use, so old state files get them too). */
 export function parameterGroups(partition: Partition, kind: GroupKind): Record<string, ParameterGroupRecord> {
-  const groups = (partition[kinds[kind].collection] ??= {});
+  const groups = (partition[kinds[kind].collection] ??= Object.create(null));
   for (const family of parameterGroupFamilies) {
     const name = `default.${family}`;
     groups[name] ??= { name, arn: parameterGroupArn(partition, kind, name), family, description: `${kinds[kind].description} ${family}`, parameters: {}, tags: [] };

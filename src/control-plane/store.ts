@@ -46,6 +46,31 @@ class AtomicJsonFile implements Adapter<State> {
   }
 }
 
+const RECORD_TABLES = ['clusters', 'instances', 'clusterSnapshots', 'clusterEndpoints', 'globalClusters', 'clusterParameterGroups', 'dbParameterGroups', 'subnetGroups', 'subnets'] as const;
+
+/**
+ * A table keyed by names clients choose, as an object without a prototype: `constructor`,
+ * `toString` or `__proto__` are then names like any other, absent until created. On a plain
+ * object, `DeleteDBInstance DBInstanceIdentifier=__proto__` found Object.prototype as the
+ * "instance" and marked it deleting, for every object in the process.
+ */
+function keyedByName<T extends object>(table: T): T {
+  return Object.getPrototypeOf(table) === null ? table : Object.assign(Object.create(null), table);
+}
+
+/** A partition whose tables are all keyedByName; older state files may miss newer tables. */
+function withNameTables(partition: Partial<Partition> & Pick<Partition, 'account' | 'region' | 'events' | 'transitions'>): Partition {
+  for (const table of RECORD_TABLES) (partition as unknown as Record<string, object>)[table] = keyedByName(partition[table] ?? {});
+  return partition as Partition;
+}
+
+/** The state as read (or new), with every table keyedByName: done once, before any record is handed out. */
+function withNameTablesEverywhere(state: State): State {
+  state.partitions = keyedByName(state.partitions);
+  for (const key of Object.keys(state.partitions)) state.partitions[key] = withNameTables(state.partitions[key]!);
+  return state;
+}
+
 export class Store {
   private db: Low<State>;
   private writing: Promise<void> | null = null;
@@ -56,14 +81,10 @@ export class Store {
   }
 
   static async open(dataDir?: string): Promise<Store> {
-    if (!dataDir) {
-      const store = new Store(new Memory<State>());
-      await store.db.read();
-      return store;
-    }
-    await mkdir(dataDir, { recursive: true });
-    const store = new Store(new AtomicJsonFile(join(dataDir, 'state.json')));
+    if (dataDir) await mkdir(dataDir, { recursive: true });
+    const store = new Store(dataDir ? new AtomicJsonFile(join(dataDir, 'state.json')) : new Memory<State>());
     await store.db.read();
+    store.db.data = withNameTablesEverywhere(store.db.data);
     return store;
   }
 
@@ -75,17 +96,9 @@ export class Store {
     const key = `${account}/${region}`;
     let partition = this.db.data.partitions[key];
     if (!partition) {
-      partition = { account, region, clusters: {}, instances: {}, clusterSnapshots: {}, clusterEndpoints: {}, globalClusters: {}, clusterParameterGroups: {}, dbParameterGroups: {}, subnetGroups: {}, subnets: {}, events: [], transitions: [] };
+      partition = withNameTables({ account, region, events: [], transitions: [] });
       this.db.data.partitions[key] = partition;
     }
-    // Older state files may miss newer collections.
-    partition.clusterSnapshots ??= {};
-    partition.clusterEndpoints ??= {};
-    partition.globalClusters ??= {};
-    partition.clusterParameterGroups ??= {};
-    partition.dbParameterGroups ??= {};
-    partition.subnetGroups ??= {};
-    partition.subnets ??= {};
     return partition;
   }
 
@@ -98,7 +111,7 @@ export class Store {
   }
 
   reset(): Promise<void> {
-    this.db.data = emptyState();
+    this.db.data = withNameTablesEverywhere(emptyState());
     return this.persist();
   }
 

@@ -54,9 +54,10 @@ export function queryHandler(services: Services) {
       if (version !== apiSpec.metadata.apiVersion) {
         throw invalidParameterValue(`Unsupported API version ${version}: aurora-local speaks the RDS API ${apiSpec.metadata.apiVersion}.`);
       }
-      const spec = apiSpec.operations[action];
+      // Own keys only: `Action=constructor` names no operation (it would find Object's).
+      const spec = Object.hasOwn(apiSpec.operations, action) ? apiSpec.operations[action] : undefined;
       if (!spec) throw invalidAction(action);
-      const handler = operations[action];
+      const handler = Object.hasOwn(operations, action) ? operations[action] : undefined;
       if (!handler) throw notImplemented(action);
 
       const { input, wireNames } = parseQueryInput(params, spec.input);

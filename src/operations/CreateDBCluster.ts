@@ -109,9 +109,16 @@ export const CreateDBCluster: OperationHandler = async (input, ctx) => {
     readerEndpoint: readerEndpointHost(id, ctx.account, ctx.region),
   };
   // The data plane opens the endpoints and may replace the host names and port (loopback
-  // addresses that really answer; another port when the one asked for is taken).
-  await openClusterEndpoints(ctx.dataPlane, partition, cluster);
+  // addresses that really answer; another port when the one asked for is taken). The record is
+  // in place first: a second CreateDBCluster of the same name arriving meanwhile is refused,
+  // instead of both passing the check above and the second overwriting the first.
   partition.clusters[id] = cluster;
+  try {
+    await openClusterEndpoints(ctx.dataPlane, partition, cluster);
+  } catch (error) {
+    delete partition.clusters[id];
+    throw error;
+  }
   ctx.lifecycle.schedule(partition, 'cluster-available', id, config.delays.createClusterMs);
   return { DBCluster: presentCluster(partition, cluster) };
 };

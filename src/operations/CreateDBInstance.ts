@@ -94,13 +94,20 @@ export const CreateDBInstance: OperationHandler = async (input, ctx) => {
     tags: mergeTags([], input.Tags, config.quotas.tagsPerResource),
     pending: {},
   };
-  const placement = await ctx.dataPlane.placeInstance(
-    { cluster: clusterSpec(partition, cluster), instanceId: id, resourceId: instance.resourceId, isWriter: instance.isWriter },
-    { host: instance.endpointAddress, port: instance.port },
-  );
-  instance.endpointAddress = placement.host;
-  instance.port = placement.port;
+  // In place before the data plane is asked (see CreateDBCluster): a concurrent create of the
+  // same name is refused, and a second instance of an empty cluster does not also become its writer.
   partition.instances[id] = instance;
+  try {
+    const placement = await ctx.dataPlane.placeInstance(
+      { cluster: clusterSpec(partition, cluster), instanceId: id, resourceId: instance.resourceId, isWriter: instance.isWriter },
+      { host: instance.endpointAddress, port: instance.port },
+    );
+    instance.endpointAddress = placement.host;
+    instance.port = placement.port;
+  } catch (error) {
+    delete partition.instances[id];
+    throw error;
+  }
   ctx.lifecycle.schedule(partition, 'instance-available', id, config.delays.createInstanceMs);
   return { DBInstance: presentInstance(partition, instance) };
 };

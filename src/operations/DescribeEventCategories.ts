@@ -16,7 +16,7 @@ export const eventCategories: Record<string, string[]> = {
 // Filters are documented as not supported for this operation: ignored.
 export const DescribeEventCategories: OperationHandler = (input) => {
   const sourceType: string | undefined = input.SourceType;
-  if (sourceType !== undefined && !eventCategories[sourceType]) {
+  if (sourceType !== undefined && !Object.hasOwn(eventCategories, sourceType)) {
     // Wording inferred.
     throw invalidParameterValue(`Invalid source type: ${sourceType}. Valid values: ${Object.keys(eventCategories).join(', ')}`);
   }

@@ -46,8 +46,9 @@ export const RestoreDBClusterToPointInTime: OperationHandler = async (input, ctx
   }
 
   let dataKey: string | undefined;
+  let copied: string | undefined; // a copy made for this restore alone, removed if the restore fails
   if (!at) {
-    dataKey = `pitr-${randomUUID()}`;
+    dataKey = copied = `pitr-${randomUUID()}`;
     await ctx.dataPlane.snapshotCluster(clusterSpec(partition, source), dataKey);
   } else {
     const earlier = Object.values(partition.clusterSnapshots)
@@ -64,9 +65,11 @@ export const RestoreDBClusterToPointInTime: OperationHandler = async (input, ctx
         ctx.config.log(`RestoreDBClusterToPointInTime: ${source!.id} at ${at.toISOString()}: ${error.message}; restoring the snapshot taken before it`);
         return undefined;
       });
-      if (image) dataKey = exact;
+      if (image) dataKey = copied = exact;
     }
   }
+  // CreateDBCluster's checks (identifier taken, quotas, tags …) come after the copy, which needs
+  // the source as it is now: a refused restore must not leave its copy behind.
   const cluster = await restoreCluster(ctx, input, {
     engine: source.engine,
     engineVersion: source.engineVersion,
@@ -75,6 +78,9 @@ export const RestoreDBClusterToPointInTime: OperationHandler = async (input, ctx
     databaseName: source.databaseName,
     storageEncrypted: source.storageEncrypted,
     dataKey,
+  }).catch(async (error: unknown) => {
+    if (copied) await ctx.dataPlane.deleteSnapshot(copied).catch(() => {});
+    throw error;
   });
   if (restoreType === 'copy-on-write') {
     source.cloneGroupId ??= randomUUID();

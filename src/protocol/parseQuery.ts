@@ -101,7 +101,8 @@ function decode(node: KeyTree, shapeName: string, pointer: string, wire: string,
       );
     }
     case 'map': {
-      const out: Record<string, unknown> = {};
+      // Keys are the client's: without a prototype, `__proto__` is a key like any other.
+      const out: Record<string, unknown> = Object.create(null);
       const entries = node.children.get('entry');
       for (const [index, entry] of entries?.children ?? []) {
         const key = entry.children.get(shape.key?.locationName ?? 'key')?.value;

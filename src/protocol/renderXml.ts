@@ -6,8 +6,14 @@ import { apiSpec, listMemberName, shapeOf } from './spec.js';
 import type { AwsError } from './errors.js';
 
 const xmlEntities: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
-const needsEscape = /[&<>"']/;
-export const escapeXml = (text: string) => (needsEscape.test(text) ? text.replace(/[&<>"']/g, (c) => xmlEntities[c]) : text);
+// Characters XML 1.0 has no place for, not even as &#x…; references: C0 controls other than tab,
+// newline and carriage return, U+FFFE/U+FFFF and unpaired surrogates. One of them echoed from a
+// request (an identifier in an error message, a stored tag value) made the whole response
+// unreadable to strict parsers (botocore, so the AWS CLI); each becomes U+FFFD.
+const notXmlChar = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+const needsEscape = /[&<>"'\u0000-\u0008\u000B\u000C\u000E-\u001F\uD800-\uDFFF\uFFFE\uFFFF]/;
+export const escapeXml = (text: string) =>
+  needsEscape.test(text) ? text.replace(notXmlChar, '\uFFFD').replace(/[&<>"']/g, (c) => xmlEntities[c]) : text;
 
 type Renderer = (value: any) => string;
 

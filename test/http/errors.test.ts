@@ -175,6 +175,50 @@ describe('nothing a client sends gives a 500 or hangs', () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
+  it('a path that does not percent-decode (POST /%) → 404 MalformedQueryString in XML, not an HTML stack trace', async () => {
+    const response = await request(emulator.url).post('/a%ZZ').type('form').send(`Action=DescribeDBClusters&${version}`).timeout(5000);
+    const error = await xmlError(response);
+    expect(error).toMatchObject({ status: 404, code: 'MalformedQueryString' });
+    expect(response.text).not.toContain('URIError');
+  });
+
+  it('names that are also JavaScript object properties (__proto__, constructor, toString) are names like any other', async () => {
+    const id = (name: string) => `DBInstanceIdentifier=${name}`;
+    // The request that once marked Object.prototype itself "deleting", for every object in the process.
+    for (const name of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) {
+      const deleted = await xmlError(await post(`Action=DeleteDBInstance&${version}&${id(name)}&SkipFinalSnapshot=true`));
+      expect(deleted, name).toMatchObject({ status: 404, code: 'DBInstanceNotFound' });
+      expect(await xmlError(await post(`Action=DescribeDBClusters&${version}&DBClusterIdentifier=${name}`)), name).toMatchObject({ status: 404, code: 'DBClusterNotFoundFault' });
+      expect((await post(`Action=DescribeDBClusters&${version}&Filters.Filter.1.Name=${name}&Filters.Filter.1.Values.Value.1=x`)).status, name).toBe(400);
+      expect((await post(`Action=DescribeEventCategories&${version}&SourceType=${name}`)).status, name).toBe(400);
+      expect(await xmlError(await post(`Action=${name}&${version}`)), name).toMatchObject({ status: 400, code: 'InvalidAction' });
+    }
+    expect(({} as Record<string, unknown>).status).toBeUndefined();
+    // `constructor` is a valid identifier: created, described and deleted as one.
+    const engine = await xmlError(await post(`Action=CreateDBCluster&${version}&DBClusterIdentifier=c1&Engine=constructor`));
+    expect(engine).toMatchObject({ status: 400, code: 'InvalidParameterValue' });
+    const created = await post(`Action=CreateDBCluster&${version}&DBClusterIdentifier=constructor&Engine=aurora-postgresql&MasterUsername=master&MasterUserPassword=password1`);
+    expect(created.status).toBe(200);
+    const described = await post(`Action=DescribeDBClusters&${version}&DBClusterIdentifier=constructor`);
+    expect(described.text).toContain('<DBClusterIdentifier>constructor</DBClusterIdentifier>');
+    expect(logged).toEqual([]);
+  });
+
+  it('a tag without a Key, or with characters the Tag shape does not allow, is InvalidParameterValue', async () => {
+    const create = `Action=CreateDBCluster&${version}&DBClusterIdentifier=tagged&Engine=aurora-postgresql&MasterUsername=master&MasterUserPassword=password1`;
+    for (const tags of ['Tags.Tag.1.Value=v', 'Tags.Tag.1.Key=&Tags.Tag.1.Value=v', 'Tags.Tag.1.Key=rds:owner', `Tags.Tag.1.Key=k&Tags.Tag.1.Value=a%01b`, `Tags.Tag.1.Key=${'k'.repeat(129)}`]) {
+      expect(await xmlError(await post(`${create}&${tags}`)), tags).toMatchObject({ status: 400, code: 'InvalidParameterValue' });
+    }
+    expect((await post(`${create}&Tags.Tag.1.Key=team name:a/b=c+d-e@f_g.h&Tags.Tag.1.Value=`)).status).toBe(200);
+    expect(logged).toEqual([]);
+  });
+
+  it('characters XML cannot carry are replaced in the response, which stays well-formed', async () => {
+    const error = await xmlError(await post(`Action=DescribeDBClusters&${version}&DBClusterIdentifier=a%00b%01c%EF%BF%BF`));
+    expect(error).toMatchObject({ status: 404, code: 'DBClusterNotFoundFault' });
+    expect(error.message).toContain('a\uFFFDb\uFFFDc\uFFFD');
+  });
+
   it('GET with the parameters in the query string is answered', async () => {
     const response = await request(emulator.url).get(`/?Action=DescribeDBClusters&${version}`).timeout(5000);
     expect(response.status).toBe(200);

@@ -41,7 +41,7 @@ const conversation: [string, string, Record<string, unknown>][] = [
       ServerlessV2ScalingConfiguration: { MinCapacity: 0.5, MaxCapacity: 16 },
       Tags: [
         { Key: 'env', Value: 'dev' },
-        { Key: 'team', Value: 'db ops & <friends>' },
+        { Key: 'team', Value: 'db ops @ friends/+1' },
       ],
     },
   ],

@@ -418,7 +418,7 @@ describe('the scenario outputs carry the types the SDK must see', () => {
     ]);
     expect(demo.TagList).toEqual([
       { Key: 'env', Value: 'dev' },
-      { Key: 'team', Value: 'db <ops> & "friends"' },
+      { Key: 'team', Value: 'db ops: friends + co' },
       { Key: 'cost-centre', Value: '42' },
     ]);
     expect(demo.PendingModifiedValues).toEqual({ EngineVersion: '8.0.mysql_aurora.3.09.0' });

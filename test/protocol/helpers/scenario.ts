@@ -77,7 +77,7 @@ export async function runScenario(): Promise<Scenario> {
     PubliclyAccessible: false,
     Tags: [
       { Key: 'env', Value: 'dev' },
-      { Key: 'team', Value: 'db <ops> & "friends"' },
+      { Key: 'team', Value: 'db ops: friends + co' },
     ],
   });
   await settle();
