@@ -22,29 +22,18 @@ import * as mysql from './mysql/index.js';
 import { copyDataDir } from './compute/dataDirCopy.js';
 import { withMysqlAdmin, queryRows } from './mysql/sql.js';
 import { pidFileFor } from './mysql/settings.js';
-import { ClusterNetwork } from './endpoints/clusterNetwork.js';
-import { inspectCluster, type RuntimeCluster, type RuntimeInstance, recordLagSamples, runInCluster, withLagStatistics, writerOf } from './clusterRuntime.js';
+import type { ClusterNetwork } from './endpoints/clusterNetwork.js';
+import { recordLagSamples, writerOf } from './clusterRuntime.js';
+import { EngineDataPlane, type EngineCluster, type EngineInstance, type PlacedInstance } from './engineDataPlane.js';
 import { IoWindow } from './samples.js';
-import { volumeHealth, type Volumes } from './volumes.js';
-import type { ClusterVolume } from './storage/clusterVolume.js';
+import type { Volumes } from './volumes.js';
 import { MysqlVolumeLink } from './mysql/volumeLink.js';
 import { appliedGtidPosition, readVolumeLog, replayVolumeTransactions } from './mysql/volumeLog.js';
 import { LoopbackAllocator, loopbackRangeUsable, scratchPort } from './endpoints/loopback.js';
-import { newestImageBefore, takeFirstBaseImage } from './baseImages.js';
+import { newestImageBefore } from './baseImages.js';
 import { buildMysqlImageAt } from './mysql/pointInTime.js';
 import { MysqlRewindStatementsError } from './mysql/errors.js';
-import type {
-  ClusterEndpoints,
-  ClusterSpec,
-  CustomEndpointSpec,
-  DataPlane,
-  DataPlaneView,
-  InstanceExitListener,
-  InstancePlacement,
-  InstanceSpec,
-  ReplicaLagReport,
-  VolumeUsage,
-} from './index.js';
+import type { ClusterSpec, CustomEndpointSpec, DataPlane, InstanceSpec, ReplicaLagReport, VolumeUsage } from './index.js';
 
 export interface MysqlDataPlaneOptions {
   /** Where data directories live; a temporary directory (removed on close) when absent. */
@@ -56,22 +45,15 @@ export interface MysqlDataPlaneOptions {
   log: (line: string) => void;
 }
 
-interface InstanceRuntime extends RuntimeInstance {
+interface InstanceRuntime extends EngineInstance {
   server?: mysql.MysqlInstance;
-  /** Set while we stop the server on purpose, so its exit is not taken for a crash. */
-  stopping: boolean;
 }
 
-/** The queue, instances and lag samples: clusterRuntime.ts. */
-interface ClusterRuntime extends RuntimeCluster<InstanceRuntime> {
-  spec: ClusterSpec;
+interface ClusterRuntime extends EngineCluster<InstanceRuntime> {
   /** The writer's binary log streaming into the volume, while a writer runs. */
   link?: MysqlVolumeLink;
   /** The volume's segments run for the current writer (until it is stopped on purpose). */
   volumeAttached?: boolean;
-  takingBaseImage?: boolean;
-  /** Cumulative volume I/O counters, sampled every few seconds, for I/O rates. */
-  io: IoWindow;
 }
 
 const exists = (file: string) => fs.stat(file).then(() => true, () => false);
@@ -80,25 +62,21 @@ const hasMysqlData = (dir: string) => exists(path.join(dir, 'aurora-local.cnf'))
 /** A snapshot directory written by snapshotMysqlDataDir. */
 const hasMysqlSnapshot = (dir: string) => exists(path.join(dir, 'aurora_local_snapshot.json'));
 
-export class MysqlDataPlane implements DataPlane {
+/** The instance and cluster lifecycle, directories and sampling common to both engines: engineDataPlane.ts. */
+export class MysqlDataPlane extends EngineDataPlane<InstanceRuntime, ClusterRuntime, mysql.MysqlEnvironment> implements DataPlane {
   readonly mode = 'mysql';
+  protected readonly processName = 'mariadbd';
+  // Named for its completion: it may hold commits up to then, so it serves later seconds only.
+  protected readonly baseImageNamedFor = 'completion';
   private environment?: Promise<mysql.MysqlEnvironment>;
-  private readonly clusters = new Map<string, ClusterRuntime>();
-  private readonly listeners: InstanceExitListener[] = [];
-  private closed = false;
-  private readonly lagTimer: NodeJS.Timeout;
-  private sampling = false;
-  /** Work not awaited by the operation that started it (base images): close() waits for it. */
-  private readonly background = new Set<Promise<void>>();
 
   private constructor(
     private readonly options: MysqlDataPlaneOptions,
-    private readonly dataRoot: string,
-    private readonly ephemeral: boolean,
-    private readonly addresses: LoopbackAllocator,
+    dataRoot: string,
+    ephemeral: boolean,
+    addresses: LoopbackAllocator,
   ) {
-    this.lagTimer = setInterval(() => void this.sampleLag(), 1000);
-    this.lagTimer.unref();
+    super(dataRoot, ephemeral, addresses, options.volumes, options.log);
   }
 
   static async create(options: MysqlDataPlaneOptions): Promise<MysqlDataPlane> {
@@ -110,95 +88,64 @@ export class MysqlDataPlane implements DataPlane {
     return new MysqlDataPlane(options, dataRoot, ephemeral, new LoopbackAllocator(await loopbackRangeUsable()));
   }
 
-  onInstanceExit(listener: InstanceExitListener): void {
-    this.listeners.push(listener);
-  }
-
   /** Prepared on first use: missing binaries then fail the instance (DataPlaneUnavailableError), not the emulator. */
-  private mysqlEnv(): Promise<mysql.MysqlEnvironment> {
+  protected override env(): Promise<mysql.MysqlEnvironment> {
     this.environment ??= mysql.prepareMysqlEnvironment({ dataRoot: path.join(this.dataRoot, 'compute'), binDir: this.options.binDir });
     // A failure is not cached: installing MariaDB while the emulator runs is enough to retry.
     this.environment.catch(() => (this.environment = undefined));
     return this.environment;
   }
 
-  private serves(spec: ClusterSpec): boolean {
+  protected override serves(spec: ClusterSpec): boolean {
     return spec.engine === 'aurora-mysql' && !spec.globalSecondary;
+  }
+
+  protected override newCluster(spec: ClusterSpec, network: ClusterNetwork): ClusterRuntime {
+    return { spec, network, instances: new Map(), queue: Promise.resolve(), lagSamples: new Map(), io: new IoWindow() };
+  }
+
+  protected override newInstance(placed: PlacedInstance): InstanceRuntime {
+    return placed;
+  }
+
+  protected override hasData(dir: string): Promise<boolean> {
+    return hasMysqlData(dir);
+  }
+
+  protected override isSnapshot(dir: string): Promise<boolean> {
+    return hasMysqlSnapshot(dir);
+  }
+
+  protected override createDataDir(env: mysql.MysqlEnvironment, dir: string): Promise<unknown> {
+    return mysql.createMysqlDataDir(env, dir);
+  }
+
+  /** A mariadb-backup copy. */
+  protected override copyRunningWriter(env: mysql.MysqlEnvironment, writer: mysql.MysqlInstance, target: string): Promise<mysql.MysqlSnapshotInfo> {
+    return mysql.snapshotMysqlDataDir(env, writer, target);
   }
 
   // ---- endpoints ----
 
-  async attachCluster(spec: ClusterSpec, requested: ClusterEndpoints): Promise<ClusterEndpoints> {
-    if (!this.serves(spec)) return requested;
-    const existing = this.clusters.get(spec.resourceId);
-    if (existing) {
-      existing.spec = spec;
-      return existing.network.endpoints;
-    }
-    const network = await ClusterNetwork.open(this.addresses, spec.clusterId, requested);
-    this.clusters.set(spec.resourceId, { spec, network, instances: new Map(), queue: Promise.resolve(), lagSamples: new Map(), io: new IoWindow() });
-    return network.endpoints;
-  }
-
-  async placeInstance(spec: Omit<InstanceSpec, 'host' | 'port'>, requested: InstancePlacement): Promise<InstancePlacement> {
-    const cluster = this.clusters.get(spec.cluster.resourceId);
-    if (!cluster) return requested;
-    const existing = cluster.instances.get(spec.resourceId);
-    if (existing) {
-      existing.instanceId = spec.instanceId;
-      return { host: existing.host, port: existing.port };
-    }
-    const { host, port } = await cluster.network.placeInstance(requested);
-    cluster.instances.set(spec.resourceId, {
-      instanceId: spec.instanceId,
-      resourceId: spec.resourceId,
-      host,
-      port,
-      dataDir: path.join(this.dataRoot, 'clusters', spec.cluster.resourceId, spec.resourceId),
-      isWriter: spec.isWriter,
-      stopping: false,
-    });
-    return { host, port };
-  }
-
-  attachCustomEndpoint(spec: ClusterSpec, endpoint: CustomEndpointSpec, requestedHost: string): Promise<string> {
+  /** A cluster not served here keeps the host on record. */
+  override attachCustomEndpoint(spec: ClusterSpec, endpoint: CustomEndpointSpec, requestedHost: string): Promise<string> {
     if (!this.clusters.has(spec.resourceId)) return Promise.resolve(requestedHost);
-    return this.inCluster(spec, async (cluster) => {
-      const host = await cluster.network.attachCustom(endpoint, requestedHost);
-      this.refresh(cluster);
-      return host;
-    });
-  }
-
-  detachCustomEndpoint(spec: ClusterSpec, key: string): Promise<void> {
-    return this.inCluster(spec, (cluster) => cluster.network.detachCustom(key));
+    return super.attachCustomEndpoint(spec, endpoint, requestedHost);
   }
 
   /** Points the endpoints at what runs now. */
-  private refresh(cluster: ClusterRuntime): void {
+  protected override refresh(cluster: ClusterRuntime): void {
     cluster.network.route([...cluster.instances.values()].filter((i) => i.server?.server.isRunning));
   }
 
   // ---- servers ----
 
-  startInstance(spec: InstanceSpec): Promise<void> {
-    return this.inCluster(spec.cluster, (cluster) => this.startServer(cluster, spec));
-  }
-
   private placement(instance: InstanceRuntime): mysql.MysqlPlacement {
     return { dataDir: instance.dataDir, host: instance.host, port: instance.port, logFile: `${instance.dataDir}.log` };
   }
 
-  private async startServer(cluster: ClusterRuntime, spec: InstanceSpec): Promise<void> {
-    cluster.spec = spec.cluster;
-    let instance = cluster.instances.get(spec.resourceId);
-    if (!instance) {
-      await this.placeInstance(spec, { host: spec.host, port: spec.port });
-      instance = cluster.instances.get(spec.resourceId)!;
-    }
-    instance.isWriter = spec.isWriter;
-    if (instance.server?.server.isRunning) return;
-    const env = await this.mysqlEnv();
+  protected override async runServer(cluster: ClusterRuntime, instance: InstanceRuntime, spec: InstanceSpec): Promise<void> {
+    const env = await this.env();
     const placement = this.placement(instance);
     await stopOrphanedServer(instance.dataDir);
     const writer = writerOf(cluster);
@@ -215,7 +162,7 @@ export class MysqlDataPlane implements DataPlane {
       } else if (!spec.isWriter) {
         if (!writer?.server?.server.isRunning) throw new Error(`instance ${spec.instanceId} is a replica, but the cluster's writer is not running`);
         // Re-pointed at the writer (it may have moved while this one was down); one that cannot follow is cloned again.
-        await mysql.followMysqlWriter(server, writer.server).catch(() => this.reclone(env, cluster, instance!, writer));
+        await mysql.followMysqlWriter(server, writer.server).catch(() => this.reclone(env, cluster, instance, writer));
       }
     } else if (spec.isWriter && (await hasMysqlData(this.volumeDir(cluster)))) {
       // The cluster's data outlived its last instance (as Aurora's cluster volume does).
@@ -246,61 +193,27 @@ export class MysqlDataPlane implements DataPlane {
     if (spec.isWriter) {
       // Without its volume the writer would take writes no segment holds: it does not stay up.
       await this.attachVolume(cluster, instance).catch(async (error: Error) => {
-        await this.stopProcess(instance!).catch(() => {});
+        await this.stopProcess(instance).catch(() => {});
         throw error;
       });
     }
     this.refresh(cluster);
   }
-
-  private volumeOf(cluster: ClusterRuntime): ClusterVolume {
-    return this.options.volumes.volumeFor(cluster.spec, this.storageDir(cluster));
-  }
-
-  /** The storage volume's segments and base images. */
-  private storageDir(cluster: ClusterRuntime): string {
-    return path.join(this.dataRoot, 'clusters', cluster.spec.resourceId, 'storage');
-  }
-
   /** The writer's commits from now on wait for 4 of the volume's 6 segments. */
   private async attachVolume(cluster: ClusterRuntime, writer: InstanceRuntime, options: { restartHistory?: boolean } = {}): Promise<void> {
     const server = writer.server!;
     const volume = this.volumeOf(cluster);
     await volume.attach({ host: server.host, port: server.port, user: server.admin.user, password: server.admin.password });
-    cluster.link ??= new MysqlVolumeLink(volume, (line) => this.options.log(`data plane: ${cluster.spec.clusterId}: ${line}`));
+    cluster.link ??= new MysqlVolumeLink(volume, (line) => this.log(`data plane: ${cluster.spec.clusterId}: ${line}`));
     await cluster.link.attach(server, options);
     cluster.volumeAttached = true;
-    if (this.options.volumes.isFull(cluster.spec)) await this.setWritable(writer, false);
-    const work = this.takeFirstBaseImage(cluster).catch(() => {});
-    this.background.add(work);
-    void work.finally(() => this.background.delete(work));
+    if (this.volumes.isFull(cluster.spec)) await this.setWritable(writer, false);
+    this.inBackground(this.takeFirstBaseImage(cluster));
   }
-
-  /** Base images the volume keeps for point-in-time restore and Backtrack rebuilds. */
-  private baseImagesDir(cluster: ClusterRuntime): string {
-    return path.join(this.storageDir(cluster), 'base-images');
-  }
-
   /**
    * The volume's first base image, a mariadb-backup copy of the writer taken once the volume is
    * attached: the volume's log from then on, replayed onto it, gives any later second.
    */
-  private async takeFirstBaseImage(cluster: ClusterRuntime): Promise<void> {
-    const writer = writerOf(cluster);
-    if (cluster.takingBaseImage || !writer?.server?.server.isRunning) return;
-    const server = writer.server;
-    cluster.takingBaseImage = true;
-    try {
-      const env = await this.mysqlEnv();
-      // Named for its completion: it may hold commits up to then, so it serves later seconds only.
-      await takeFirstBaseImage(this.baseImagesDir(cluster), (target) => mysql.snapshotMysqlDataDir(env, server, target), 'completion');
-    } catch (error) {
-      if (!this.closed) this.options.log(`data plane: no base image of ${cluster.spec.clusterId} yet (${(error as Error).message}); point-in-time restore uses snapshots until one is taken`);
-    } finally {
-      cluster.takingBaseImage = false;
-    }
-  }
-
   /** The newest base image (a snapshot or one of the volume's) taken at or before `at`. */
   private baseImageBefore(cluster: ClusterRuntime, at: Date, snapshot?: { key: string; takenAt: Date }): Promise<string | undefined> {
     return newestImageBefore(this.baseImagesDir(cluster), at, hasMysqlSnapshot, snapshot && { dir: this.snapshotDir(snapshot.key), takenAt: snapshot.takenAt });
@@ -319,8 +232,8 @@ export class MysqlDataPlane implements DataPlane {
     await fs.rm(target, { recursive: true, force: true });
     await fs.mkdir(path.dirname(target), { recursive: true });
     try {
-      const image = await buildMysqlImageAt(await this.mysqlEnv(), { baseDir: base, copies: this.volumeOf(cluster).readableCopies(), at, targetDir: target, host: '127.0.0.1', port: await scratchPort('127.0.0.1') });
-      this.options.log(`data plane: point-in-time image of ${spec.clusterId} at ${at.toISOString()}: ${image.replayed} transactions replayed from the volume onto ${path.basename(base)}, to ${image.gtidPosition || '(empty)'}`);
+      const image = await buildMysqlImageAt(await this.env(), { baseDir: base, copies: this.volumeOf(cluster).readableCopies(), at, targetDir: target, host: '127.0.0.1', port: await scratchPort('127.0.0.1') });
+      this.log(`data plane: point-in-time image of ${spec.clusterId} at ${at.toISOString()}: ${image.replayed} transactions replayed from the volume onto ${path.basename(base)}, to ${image.gtidPosition || '(empty)'}`);
       return { lsn: image.gtidPosition, lastCommitTime: image.lastCommitTime };
     } catch (error) {
       await fs.rm(target, { recursive: true, force: true });
@@ -337,26 +250,11 @@ export class MysqlDataPlane implements DataPlane {
 
   /** A replica whose history diverged from the writer's: a fresh clone of the writer in its place. */
   private async reclone(env: mysql.MysqlEnvironment, cluster: ClusterRuntime, instance: InstanceRuntime, writer: InstanceRuntime): Promise<void> {
-    this.options.log(`data plane: ${instance.instanceId} of ${cluster.spec.clusterId} cannot follow ${writer.instanceId}; cloning it again`);
+    this.log(`data plane: ${instance.instanceId} of ${cluster.spec.clusterId} cannot follow ${writer.instanceId}; cloning it again`);
     await this.stopProcess(instance);
     await removeDataDir(instance.dataDir);
     this.watch(cluster, instance, await mysql.createMysqlReplica(env, { ...this.placement(instance), writer: writer.server! }));
   }
-
-  /** Notices a server that stops without being asked to, and tells the control plane. */
-  private watch(cluster: ClusterRuntime, instance: InstanceRuntime, server: mysql.MysqlInstance): void {
-    instance.server = server;
-    void server.server.exited.then((exit) => {
-      if (instance.server !== server) return;
-      instance.server = undefined;
-      if (instance.stopping || this.closed) return;
-      this.refresh(cluster);
-      const reason = exit.signal ? `mariadbd was killed by ${exit.signal}` : `mariadbd exited with code ${exit.code}`;
-      this.options.log(`data plane: instance ${instance.instanceId} of ${cluster.spec.clusterId} stopped unexpectedly (${reason})`);
-      for (const listener of this.listeners) listener(cluster.spec, instance.resourceId, reason);
-    });
-  }
-
   /** Stops the instance's server on purpose (its exit is no crash). */
   private async stopProcess(instance: InstanceRuntime): Promise<void> {
     const server = instance.server;
@@ -370,48 +268,15 @@ export class MysqlDataPlane implements DataPlane {
     }
   }
 
-  stopInstance(spec: InstanceSpec): Promise<void> {
-    return this.inCluster(spec.cluster, (cluster) => this.stopServer(cluster, spec.resourceId));
+  /** The volume is detached before the writer stops: it takes no more writes meanwhile. */
+  protected override async shutDown(cluster: ClusterRuntime, instance: InstanceRuntime, server: mysql.MysqlInstance): Promise<void> {
+    this.refresh(cluster);
+    if (instance.isWriter) await this.detachVolume(cluster);
+    await mysql.stopMysql(server);
   }
 
-  private async stopServer(cluster: ClusterRuntime, resourceId: string): Promise<void> {
-    const instance = cluster.instances.get(resourceId);
-    if (!instance?.server) return;
-    const server = instance.server;
-    instance.stopping = true;
-    instance.server = undefined;
-    try {
-      this.refresh(cluster);
-      if (instance.isWriter) await this.detachVolume(cluster);
-      await mysql.stopMysql(server);
-    } finally {
-      instance.stopping = false;
-    }
-  }
-
-  rebootInstance(spec: InstanceSpec): Promise<void> {
-    return this.inCluster(spec.cluster, async (cluster) => {
-      await this.stopServer(cluster, spec.resourceId);
-      await this.startServer(cluster, spec);
-    });
-  }
-
-  deleteInstance(spec: InstanceSpec): Promise<void> {
-    return this.inCluster(spec.cluster, async (cluster) => {
-      const instance = cluster.instances.get(spec.resourceId);
-      if (!instance) return;
-      await this.stopServer(cluster, spec.resourceId);
-      cluster.instances.delete(spec.resourceId);
-      cluster.lagSamples.delete(spec.resourceId);
-      this.addresses.release(instance.host);
-      if (instance.isWriter && cluster.instances.size === 0 && (await hasMysqlData(instance.dataDir))) {
-        // The last instance goes, the data stays: the next writer of this cluster starts from it.
-        await fs.rm(this.volumeDir(cluster), { recursive: true, force: true });
-        await fs.rename(instance.dataDir, this.volumeDir(cluster));
-      }
-      await fs.rm(instance.dataDir, { recursive: true, force: true });
-      await fs.rm(`${instance.dataDir}.log`, { force: true });
-    });
+  protected override async releaseInstance(cluster: ClusterRuntime, instance: InstanceRuntime): Promise<void> {
+    cluster.lagSamples.delete(instance.resourceId);
   }
 
   deleteCluster(spec: ClusterSpec): Promise<void> {
@@ -420,7 +285,7 @@ export class MysqlDataPlane implements DataPlane {
       await cluster.network.release([...cluster.instances.values()].map((i) => i.host));
       cluster.link?.detach();
       await Promise.all(this.background);
-      await this.options.volumes.destroy(spec);
+      await this.volumes.destroy(spec);
       this.clusters.delete(spec.resourceId);
       await fs.rm(path.join(this.dataRoot, 'clusters', spec.resourceId), { recursive: true, force: true });
     });
@@ -436,15 +301,6 @@ export class MysqlDataPlane implements DataPlane {
 
   // ---- snapshots ----
 
-  private snapshotDir(snapshotKey: string): string {
-    if (!/^[A-Za-z0-9_.-]+$/.test(snapshotKey)) throw new Error(`invalid snapshot key ${snapshotKey}`);
-    return path.join(this.dataRoot, 'snapshots', snapshotKey);
-  }
-
-  private volumeDir(cluster: ClusterRuntime): string {
-    return path.join(this.dataRoot, 'clusters', cluster.spec.resourceId, 'volume');
-  }
-
   /** Whether a snapshot of this key is held here (the dispatcher asks before copying or deleting). */
   async hasSnapshot(snapshotKey: string): Promise<boolean> {
     return hasMysqlSnapshot(this.snapshotDir(snapshotKey));
@@ -457,14 +313,14 @@ export class MysqlDataPlane implements DataPlane {
       await fs.mkdir(path.dirname(target), { recursive: true });
       const writer = writerOf(cluster);
       if (writer?.server?.server.isRunning) {
-        await mysql.snapshotMysqlDataDir(await this.mysqlEnv(), writer.server, target);
+        await mysql.snapshotMysqlDataDir(await this.env(), writer.server, target);
         return;
       }
       // No running writer (a stopped cluster, or one without instances): its data is at rest.
       // A copy of a cleanly stopped data directory is a consistent snapshot; it carries the info file restore needs.
       for (const source of [writer?.dataDir, this.volumeDir(cluster)]) {
         if (source && (await hasMysqlData(source))) {
-          const env = await this.mysqlEnv();
+          const env = await this.env();
           await mysql.createMysqlDataDir(env, target);
           await copyDataDir(source, target, { owner: env.runAs });
           const gtidPosition = await binlogStateAtRest(source);
@@ -479,18 +335,6 @@ export class MysqlDataPlane implements DataPlane {
     });
   }
 
-  async copySnapshot(fromKey: string, toKey: string): Promise<void> {
-    const source = this.snapshotDir(fromKey);
-    if (!(await hasMysqlSnapshot(source))) return;
-    const env = await this.mysqlEnv();
-    await mysql.createMysqlDataDir(env, this.snapshotDir(toKey));
-    await copyDataDir(source, this.snapshotDir(toKey), { owner: env.runAs });
-  }
-
-  async deleteSnapshot(snapshotKey: string): Promise<void> {
-    await fs.rm(this.snapshotDir(snapshotKey), { recursive: true, force: true });
-  }
-
   // ---- failover ----
 
   failover(spec: ClusterSpec, to: InstanceSpec, from?: InstanceSpec): Promise<void> {
@@ -499,7 +343,7 @@ export class MysqlDataPlane implements DataPlane {
       if (!target?.server?.server.isRunning) throw new Error(`failover target ${to.instanceId} is not running`);
       const oldRuntime = from ? cluster.instances.get(from.resourceId) : [...cluster.instances.values()].find((i) => i.isWriter && i !== target);
       const old = oldRuntime === target ? undefined : oldRuntime;
-      const env = await this.mysqlEnv();
+      const env = await this.env();
       // How long each step kept writes out, for the log (the failover write gap is their sum).
       const phases: string[] = [];
       let mark = performance.now();
@@ -516,7 +360,7 @@ export class MysqlDataPlane implements DataPlane {
         try {
           if (!(await mysql.isMysqlReplica(old.server))) await mysql.waitForMysqlCatchUp(target.server, old.server, { timeoutMs: 30_000 });
         } catch (error) {
-          this.options.log(`data plane: ${target.instanceId} of ${cluster.spec.clusterId} could not catch up with ${old.instanceId}: ${(error as Error).message}`);
+          this.log(`data plane: ${target.instanceId} of ${cluster.spec.clusterId} could not catch up with ${old.instanceId}: ${(error as Error).message}`);
         }
       }
       lap('catch-up from the old writer');
@@ -534,7 +378,7 @@ export class MysqlDataPlane implements DataPlane {
       await this.attachVolume(cluster, target);
       this.refresh(cluster);
       lap('volume attached, writes resume');
-      this.options.log(`data plane: ${cluster.spec.clusterId} failed over to ${target.instanceId}: ${phases.join(', ')}`);
+      this.log(`data plane: ${cluster.spec.clusterId} failed over to ${target.instanceId}: ${phases.join(', ')}`);
       // 4. The other replicas follow the new writer; one that cannot is cloned again.
       for (const replica of cluster.instances.values()) {
         if (replica === target || replica === old || !replica.server?.server.isRunning) continue;
@@ -573,23 +417,9 @@ export class MysqlDataPlane implements DataPlane {
     if (summary.transactions.length === 0) return;
     if (!summary.formatDescription) throw new Error('the volume holds transactions but no format description to replay them with');
     await replayVolumeTransactions(env, target.server!, summary.formatDescription, summary.transactions);
-    this.options.log(
+    this.log(
       `data plane: ${target.instanceId} of ${cluster.spec.clusterId} was at ${applied || '(nothing)'}; replayed ${summary.transactions.length} transactions from the volume's segments (to ${summary.position}) before taking writes`,
     );
-  }
-
-  stopCluster(spec: ClusterSpec): Promise<void> {
-    return this.inCluster(spec, async (cluster) => {
-      const instances = [...cluster.instances.values()].sort((a, b) => Number(a.isWriter) - Number(b.isWriter));
-      for (const instance of instances) await this.stopServer(cluster, instance.resourceId); // replicas first
-    });
-  }
-
-  startCluster(spec: ClusterSpec, instances: InstanceSpec[]): Promise<void> {
-    return this.inCluster(spec, async (cluster) => {
-      const ordered = [...instances].sort((a, b) => Number(b.isWriter) - Number(a.isWriter)); // writer first
-      for (const instance of ordered) await this.startServer(cluster, instance);
-    });
   }
 
   // ---- Backtrack ----
@@ -607,13 +437,13 @@ export class MysqlDataPlane implements DataPlane {
         if (cluster.instances.size === 0) return { changeRecords: 0 }; // no instance: nothing runs to rewind
         throw new Error(`the writer of ${spec.clusterId} is not running`);
       }
-      const env = await this.mysqlEnv();
+      const env = await this.env();
       const result = await mysql.rewindMysqlTo(env, writer.server, to).catch(async (error: Error) => {
         // DDL after the target: flashback reverts rows only; the volume rebuilds the data instead.
         if (!(error instanceof MysqlRewindStatementsError)) throw error;
         return this.rebuildAt(env, cluster, writer, to, error);
       });
-      this.options.log(
+      this.log(
         `data plane: ${spec.clusterId} backtracked to ${to.toISOString()}: ${result.transactions} transactions, ${result.changeRecords} change records reverted, ${result.connectionsDropped} connections dropped`,
       );
       return { changeRecords: result.changeRecords };
@@ -647,16 +477,14 @@ export class MysqlDataPlane implements DataPlane {
       await fs.rm(imageDir, { recursive: true, force: true });
     }
     const rowEvents = image.after.reduce((sum, t) => sum + t.rowEvents, 0);
-    this.options.log(`data plane: ${cluster.spec.clusterId}: flashback refused (${refusal.message.slice(0, 120)}…); rebuilt from ${path.basename(base)} and the volume's log instead`);
+    this.log(`data plane: ${cluster.spec.clusterId}: flashback refused (${refusal.message.slice(0, 120)}…); rebuilt from ${path.basename(base)} and the volume's log instead`);
     // Change records: the row events (each one or more rows) and statements of the rewound transactions.
     return { transactions: image.after.length, changeRecords: rowEvents + image.after.filter((t) => t.rowEvents === 0).length, connectionsDropped: 0, durationMs: Date.now() - started };
   }
 
   // ---- observation ----
-
-  /** Autoscaling (Volumes.recordUsage); past the size limit the writer is read-only until data is dropped. */
-  private async checkVolumeSize(cluster: ClusterRuntime, writer: InstanceRuntime): Promise<void> {
-    await this.options.volumes.recordUsage(cluster.spec, await tableBytes(writer.server!), (writable) => this.setWritable(writer, writable), this.storageDir(cluster));
+  protected override dataBytes(writer: InstanceRuntime): Promise<number> {
+    return tableBytes(writer.server!);
   }
 
   /**
@@ -670,7 +498,7 @@ export class MysqlDataPlane implements DataPlane {
    * past the limit. Reconnected, they start read-only (`SET SESSION TRANSACTION READ WRITE` still
    * lets one drop data). Our own sessions (the admin login: replicas and the volume) stay.
    */
-  private async setWritable(writer: InstanceRuntime, writable: boolean): Promise<void> {
+  protected override async setWritable(writer: InstanceRuntime, writable: boolean): Promise<void> {
     const server = writer.server!;
     await withMysqlAdmin(server, async (connection) => {
       await connection.query(`SET GLOBAL tx_read_only = ${writable ? 'OFF' : 'ON'}`);
@@ -682,51 +510,19 @@ export class MysqlDataPlane implements DataPlane {
         [server.admin.user],
       );
       for (const { id } of sessions) await connection.query(`KILL CONNECTION ${Number(id)}`).catch(() => {}); // it may have gone already
-      if (sessions.length) this.options.log(`data plane: ${server.host}:${server.port}: the volume is full; ended ${sessions.length} client session(s) opened before, so that they reconnect read-only`);
+      if (sessions.length) this.log(`data plane: ${server.host}:${server.port}: the volume is full; ended ${sessions.length} client session(s) opened before, so that they reconnect read-only`);
     });
   }
-
   /**
-   * CloudWatch's Aurora figures, measured, as for aurora-postgresql: VolumeBytesUsed, the I/O
-   * figures, replica lag, and the volume's part of commit latency (quorumWriteLatencyMs: a
-   * transaction's last event received → 4 segments durable → acknowledged to the writer).
+   * The volume's part of commit latency (quorumWriteLatencyMs: a transaction's last event
+   * received → 4 segments durable → acknowledged to the writer).
    */
-  async metrics(spec: ClusterSpec): Promise<Record<string, unknown> | undefined> {
-    const cluster = this.clusters.get(spec.resourceId);
-    if (!cluster) return undefined;
-    const volume = this.volumeOf(cluster).view();
-    return {
-      VolumeBytesUsed: volume.volumeBytesUsed,
-      AllocatedBytes: volume.allocatedBytes,
-      ...cluster.io.report(),
-      replicaLag: await this.replicaLag(spec).catch(() => []),
-      quorumWriteLatencyMs: cluster.link?.quorumWriteLatency.summary() ?? null,
-      ...volumeHealth(volume),
-    };
+  protected override latencyMetrics(cluster: ClusterRuntime): Record<string, unknown> {
+    return { quorumWriteLatencyMs: cluster.link?.quorumWriteLatency.summary() ?? null };
   }
 
-  private ticks = 0;
-  private async sampleLag(): Promise<void> {
-    if (this.sampling || this.closed) return;
-    this.sampling = true;
-    this.ticks += 1;
-    try {
-      for (const cluster of this.clusters.values()) {
-        const writer = writerOf(cluster);
-        if (writer?.server?.server.isRunning) {
-          await this.checkVolumeSize(cluster, writer).catch(() => {});
-          // Every 5 s: each costs a login on every instance.
-          if (this.ticks % 5 === 0) {
-            const usage = await this.usage(cluster.spec);
-            if (usage) cluster.io.record(usage.readIOs, usage.writeIOs);
-          }
-        }
-        if (cluster.instances.size < 2) continue;
-        recordLagSamples(cluster, await this.measureLag(cluster).catch(() => []));
-      }
-    } finally {
-      this.sampling = false;
-    }
+  protected override async sampleReplicaLag(cluster: ClusterRuntime): Promise<void> {
+    recordLagSamples(cluster, await this.currentLag(cluster));
   }
 
   /** Each replica's lag, asked on the writer (SHOW SLAVE HOSTS, then each replica): milliseconds, and transactions behind. */
@@ -746,14 +542,8 @@ export class MysqlDataPlane implements DataPlane {
       }));
   }
 
-  async replicaLag(spec: ClusterSpec): Promise<ReplicaLagReport[]> {
-    const cluster = this.clusters.get(spec.resourceId);
-    if (!cluster) return [];
-    return withLagStatistics(cluster, await this.measureLag(cluster).catch(() => []));
-  }
-
-  async inspect(spec: ClusterSpec): Promise<DataPlaneView> {
-    return inspectCluster(this.clusters.get(spec.resourceId));
+  protected override currentLag(cluster: ClusterRuntime): Promise<ReplicaLagReport[]> {
+    return this.measureLag(cluster).catch(() => []);
   }
 
   /**
@@ -764,48 +554,31 @@ export class MysqlDataPlane implements DataPlane {
    * - write I/Os: the writer's redo log bytes (Innodb_os_log_written) in 4 KiB units, as Aurora
    *   bills log writes.
    */
-  async usage(spec: ClusterSpec): Promise<VolumeUsage | undefined> {
-    const cluster = this.clusters.get(spec.resourceId);
-    const running = cluster ? [...cluster.instances.values()].filter((i) => i.server?.server.isRunning) : [];
-    const writer = running.find((i) => i.isWriter);
-    if (!writer?.server) return undefined;
+  protected override async measureUsage(writer: InstanceRuntime, running: InstanceRuntime[]): Promise<VolumeUsage> {
     const status = async (instance: InstanceRuntime, names: string[]) =>
       withMysqlAdmin(instance.server!, async (connection) => {
         const rows = await queryRows<{ Variable_name: string; Value: string }>(connection, `SHOW GLOBAL STATUS WHERE Variable_name IN (${names.map(() => '?').join(', ')})`, names);
         return Object.fromEntries(rows.map((r) => [r.Variable_name, Number(r.Value)])) as Record<string, number>;
       });
-    try {
-      const volumeBytes = await tableBytes(writer.server);
-      const written = await status(writer, ['Innodb_os_log_written']);
-      let readIOs = 0;
-      for (const instance of running) readIOs += await status(instance, ['Innodb_pages_read']).then((s) => s.Innodb_pages_read ?? 0, () => 0);
-      return { volumeBytes, readIOs, writeIOs: Math.floor((written.Innodb_os_log_written ?? 0) / 4096) };
-    } catch {
-      return undefined;
-    }
+    const volumeBytes = await tableBytes(writer.server!);
+    const written = await status(writer, ['Innodb_os_log_written']);
+    let readIOs = 0;
+    for (const instance of running) readIOs += await status(instance, ['Innodb_pages_read']).then((s) => s.Innodb_pages_read ?? 0, () => 0);
+    return { volumeBytes, readIOs, writeIOs: Math.floor((written.Innodb_os_log_written ?? 0) / 4096) };
   }
 
-  /** Runs cluster operations one at a time; a failed one does not block the next. */
-  private inCluster<T>(spec: ClusterSpec, work: (cluster: ClusterRuntime) => Promise<T>): Promise<T> {
-    return runInCluster(this.clusters.get(spec.resourceId), work); // not ours (the other engine's), or already deleted: nothing
-  }
-
-
-  async close(): Promise<void> {
-    this.closed = true;
-    clearInterval(this.lagTimer);
+  protected override async closeClusters(): Promise<void> {
     await Promise.all(this.background);
     for (const cluster of this.clusters.values()) {
       await cluster.queue;
       cluster.link?.detach();
-      await this.options.volumes.close(cluster.spec);
+      await this.volumes.close(cluster.spec);
       // Replicas first, so none logs the writer's disappearance as an error.
       const instances = [...cluster.instances.values()].sort((a, b) => Number(a.isWriter) - Number(b.isWriter));
       for (const instance of instances) await this.stopProcess(instance).catch(() => {});
       await cluster.network.close();
     }
     this.clusters.clear();
-    if (this.ephemeral) await fs.rm(this.dataRoot, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
   }
 }
 

@@ -22,26 +22,16 @@ import path from 'node:path';
 import * as compute from './compute/index.js';
 import { withAdminClient, quoteLiteral } from './compute/sql.js';
 import { copyDataDir } from './compute/dataDirCopy.js';
-import { ClusterNetwork } from './endpoints/clusterNetwork.js';
-import { inspectCluster, type RuntimeCluster, type RuntimeInstance, LAG_SAMPLES_KEPT, recordLagSamples, runInCluster, withLagStatistics, writerOf } from './clusterRuntime.js';
+import type { ClusterNetwork } from './endpoints/clusterNetwork.js';
+import { LAG_SAMPLES_KEPT, recordLagSamples, writerOf } from './clusterRuntime.js';
+import { EngineDataPlane, type EngineCluster, type EngineInstance, type PlacedInstance } from './engineDataPlane.js';
 import { IoWindow, LatencySamples } from './samples.js';
 import { LoopbackAllocator, loopbackRangeUsable, scratchPort } from './endpoints/loopback.js';
-import { newestImageBefore, takeFirstBaseImage } from './baseImages.js';
-import { Volumes, volumeHealth, type VolumeOptions } from './volumes.js';
+import { newestImageBefore } from './baseImages.js';
+import { Volumes, type VolumeOptions } from './volumes.js';
 import { formatLsn, parseLsn } from './storage/lsn.js';
 import { updateAutoConf } from './compute/configFiles.js';
-import type {
-  ClusterEndpoints,
-  ClusterSpec,
-  CustomEndpointSpec,
-  DataPlane,
-  DataPlaneView,
-  InstanceExitListener,
-  InstancePlacement,
-  InstanceSpec,
-  ReplicaLagReport,
-  VolumeUsage,
-} from './index.js';
+import type { ClusterSpec, DataPlane, InstanceSpec, ReplicaLagReport, VolumeUsage } from './index.js';
 
 export interface PostgresDataPlaneOptions {
   /** Where data directories live; a temporary directory (removed on close) when absent. */
@@ -53,156 +43,38 @@ export interface PostgresDataPlaneOptions {
   log: (line: string) => void;
 }
 
-interface InstanceRuntime extends RuntimeInstance {
+interface InstanceRuntime extends EngineInstance {
   slotName: string;
   server?: compute.PostgresInstance;
-  /** Set while we stop the server on purpose, so its exit is not taken for a crash. */
-  stopping: boolean;
 }
 
-/** The queue (a failover and a reboot must not interleave), instances and lag samples: clusterRuntime.ts. */
-interface ClusterRuntime extends RuntimeCluster<InstanceRuntime> {
-  spec: ClusterSpec;
+interface ClusterRuntime extends EngineCluster<InstanceRuntime> {
   lastLag: ReplicaLagReport[];
   /** The writer process the volume's segments were last attached to (and its sync setting applied). */
   attachedWriter?: string;
-  takingBaseImage?: boolean;
   /** Round trips of a probe commit through the write quorum (ms), the last minutes. */
   commitSamples: LatencySamples;
   commitProbe?: Promise<void>;
-  /** Cumulative volume I/O counters, sampled every few seconds, for I/O rates. */
-  io: IoWindow;
 }
 
 
 const slotNameFor = (resourceId: string) => `replica_${resourceId.toLowerCase().replace(/[^a-z0-9_]/g, '_')}`.slice(0, 63);
 
-export class PostgresDataPlane implements DataPlane {
+/** The instance and cluster lifecycle, directories and sampling common to both engines: engineDataPlane.ts. */
+export class PostgresDataPlane extends EngineDataPlane<InstanceRuntime, ClusterRuntime, compute.ComputeEnvironment> implements DataPlane {
   readonly mode = 'postgres';
+  protected readonly processName = 'postgres';
+  // Named for the copy's start: recovery replays the log from there on.
+  protected readonly baseImageNamedFor = 'start';
   private environment?: Promise<compute.ComputeEnvironment>;
-  private readonly clusters = new Map<string, ClusterRuntime>();
-  private readonly listeners: InstanceExitListener[] = [];
-  private closed = false;
-
-  private readonly lagTimer: NodeJS.Timeout;
-  private readonly volumes: Volumes;
-  /** Work not awaited by the operation that started it (base images): close() waits for it. */
-  private readonly background = new Set<Promise<void>>();
 
   private constructor(
     private readonly options: PostgresDataPlaneOptions,
-    private readonly dataRoot: string,
-    private readonly ephemeral: boolean,
-    private readonly addresses: LoopbackAllocator,
+    dataRoot: string,
+    ephemeral: boolean,
+    addresses: LoopbackAllocator,
   ) {
-    this.volumes = new Volumes({ nodesPerAz: 3, ...options.storage }, dataRoot, options.log);
-    // Replica lag and the volume's size are measured continuously, once a second, whoever is looking.
-    this.lagTimer = setInterval(() => void this.sampleLag(), 1000);
-    this.lagTimer.unref();
-  }
-
-  private sampling = false;
-  private ticks = 0;
-  private async sampleLag(): Promise<void> {
-    if (this.sampling || this.closed) return;
-    this.sampling = true;
-    this.ticks += 1;
-    try {
-      for (const cluster of this.clusters.values()) {
-        const writer = writerOf(cluster);
-        if (writer?.server?.server.isRunning) {
-          await this.checkVolumeSize(cluster, writer).catch(() => {});
-          // Every 5 s: each costs a login, and the machine is shared with the servers.
-          if (this.ticks % 5 === 0) {
-            this.probeCommit(cluster, writer);
-            await this.sampleIO(cluster);
-          }
-        }
-        if (!writer?.server?.server.isRunning || cluster.instances.size < 2) continue;
-        cluster.lastLag = await this.measureLag(cluster, writer).catch(() => cluster.lastLag);
-        recordLagSamples(cluster, cluster.lastLag);
-      }
-    } finally {
-      this.sampling = false;
-    }
-  }
-
-  /**
-   * Autoscaling: the volume grows and shrinks with the writer's data (whole protection
-   * groups); past the limit the writer refuses writes (default_transaction_read_only) and the
-   * control plane shows storage-full, until data is dropped.
-   */
-  private async checkVolumeSize(cluster: ClusterRuntime, writer: InstanceRuntime): Promise<void> {
-    const bytes = await withAdminClient(writer.server!, async (client) => {
-      const { rows } = await client.query('SELECT sum(pg_database_size(oid))::float8 AS bytes FROM pg_database WHERE datallowconn');
-      return Number(rows[0].bytes);
-    });
-    await this.volumes.recordUsage(cluster.spec, bytes, (writable) => this.setWritable(writer, writable));
-  }
-
-  private async setWritable(writer: InstanceRuntime, writable: boolean): Promise<void> {
-    await withAdminClient(writer.server!, async (client) => {
-      if (writable) await client.query('ALTER SYSTEM RESET default_transaction_read_only');
-      else await client.query(`ALTER SYSTEM SET default_transaction_read_only = on`);
-      await client.query('SELECT pg_reload_conf()');
-    });
-  }
-
-  /**
-   * One commit through the write quorum, timed: `SELECT pg_current_xact_id()` assigns a
-   * transaction id, so its commit waits for 4 segments like any write, and leaves no rows.
-   * At most one in flight: without a quorum it waits, and the next sample waits for it.
-   */
-  private probeCommit(cluster: ClusterRuntime, writer: InstanceRuntime): void {
-    if (cluster.commitProbe) return;
-    cluster.commitProbe = withAdminClient(writer.server!, async (client) => {
-      const started = performance.now(); // the commit alone, not the login
-      await client.query('SELECT pg_current_xact_id()');
-      return performance.now() - started;
-    })
-      .then((ms) => {
-        cluster.commitSamples.push(ms);
-      })
-      .catch(() => {})
-      .finally(() => (cluster.commitProbe = undefined));
-  }
-
-  private async sampleIO(cluster: ClusterRuntime): Promise<void> {
-    const usage = await this.usage(cluster.spec);
-    if (!usage) return;
-    cluster.io.record(usage.readIOs, usage.writeIOs);
-  }
-
-  /**
-   * CloudWatch's Aurora figures, measured: VolumeBytesUsed; VolumeReadIOPs / VolumeWriteIOPs
-   * as CloudWatch reports them (billed I/Os in the last 5-minute period, here over the samples
-   * of up to the last 5 minutes) and per second; replica lag; commit latency through the
-   * write quorum; the volume's repairs.
-   */
-  async metrics(spec: ClusterSpec): Promise<Record<string, unknown> | undefined> {
-    const cluster = this.clusters.get(spec.resourceId);
-    if (!cluster) return undefined;
-    const volume = this.volumes.volumeFor(cluster.spec).view();
-    return {
-      VolumeBytesUsed: volume.volumeBytesUsed,
-      AllocatedBytes: volume.allocatedBytes,
-      ...cluster.io.report(),
-      replicaLag: await this.replicaLag(spec).catch(() => []),
-      commitLatencyMs: cluster.commitSamples.summary(),
-      ...volumeHealth(volume),
-    };
-  }
-
-  get storage(): Volumes {
-    return this.volumes;
-  }
-
-  private async measureLag(cluster: ClusterRuntime, writer: InstanceRuntime): Promise<ReplicaLagReport[]> {
-    const bySlot = new Map([...cluster.instances.values()].map((i) => [i.slotName, i.instanceId]));
-    const lags = await compute.replicationLag(writer.server!);
-    return lags
-      .filter((lag) => bySlot.has(lag.applicationName))
-      .map((lag) => ({ instanceId: bySlot.get(lag.applicationName)!, state: lag.state, lagBytes: lag.lagBytes, lagMs: lag.lagMs }));
+    super(dataRoot, ephemeral, addresses, new Volumes({ nodesPerAz: 3, ...options.storage }, dataRoot, options.log), options.log);
   }
 
   static async create(options: PostgresDataPlaneOptions): Promise<PostgresDataPlane> {
@@ -216,81 +88,52 @@ export class PostgresDataPlane implements DataPlane {
     return new PostgresDataPlane(options, dataRoot, ephemeral, new LoopbackAllocator(rangeUsable));
   }
 
-  onInstanceExit(listener: InstanceExitListener): void {
-    this.listeners.push(listener);
+  get storage(): Volumes {
+    return this.volumes;
   }
 
   /** Prepared on first use: a missing binary then fails the instance, not the emulator. */
-  private compute(): Promise<compute.ComputeEnvironment> {
+  protected override env(): Promise<compute.ComputeEnvironment> {
     this.environment ??= compute.prepareComputeEnvironment({ dataRoot: path.join(this.dataRoot, 'compute'), binDir: this.options.binDir });
     return this.environment;
   }
 
-  // ---- endpoints ----
+  protected override serves(spec: ClusterSpec): boolean {
+    return spec.engine === 'aurora-postgresql' && !spec.globalSecondary;
+  }
 
-  async attachCluster(spec: ClusterSpec, requested: ClusterEndpoints): Promise<ClusterEndpoints> {
-    if (spec.engine !== 'aurora-postgresql' || spec.globalSecondary) return requested;
-    const existing = this.clusters.get(spec.resourceId);
-    if (existing) {
-      existing.spec = spec;
-      return existing.network.endpoints;
-    }
-    const network = await ClusterNetwork.open(this.addresses, spec.clusterId, requested);
-    this.clusters.set(spec.resourceId, { spec, network, instances: new Map(), queue: Promise.resolve(), lagSamples: new Map(), lastLag: [], commitSamples: new LatencySamples(LAG_SAMPLES_KEPT), io: new IoWindow() });
+  protected override newCluster(spec: ClusterSpec, network: ClusterNetwork): ClusterRuntime {
+    return { spec, network, instances: new Map(), queue: Promise.resolve(), lagSamples: new Map(), lastLag: [], commitSamples: new LatencySamples(LAG_SAMPLES_KEPT), io: new IoWindow() };
+  }
+
+  protected override clusterAttached(spec: ClusterSpec): void {
     this.volumes.volumeFor(spec);
-    return network.endpoints;
   }
 
-  async placeInstance(spec: Omit<InstanceSpec, 'host' | 'port'>, requested: InstancePlacement): Promise<InstancePlacement> {
-    const cluster = this.clusters.get(spec.cluster.resourceId);
-    if (!cluster) return requested; // not ours (aurora-mysql)
-    const existing = cluster.instances.get(spec.resourceId);
-    if (existing) {
-      existing.instanceId = spec.instanceId;
-      return { host: existing.host, port: existing.port };
-    }
-    const { host, port } = await cluster.network.placeInstance(requested);
-    cluster.instances.set(spec.resourceId, {
-      instanceId: spec.instanceId,
-      resourceId: spec.resourceId,
-      host,
-      port,
-      slotName: slotNameFor(spec.resourceId),
-      dataDir: path.join(this.dataRoot, 'clusters', spec.cluster.resourceId, spec.resourceId),
-      isWriter: spec.isWriter,
-      stopping: false,
-    });
-    return { host, port };
+  protected override newInstance(placed: PlacedInstance): InstanceRuntime {
+    return { ...placed, slotName: slotNameFor(placed.resourceId) };
   }
 
-  attachCustomEndpoint(spec: ClusterSpec, endpoint: CustomEndpointSpec, requestedHost: string): Promise<string> {
-    return this.inCluster(spec, async (cluster) => {
-      const host = await cluster.network.attachCustom(endpoint, requestedHost);
-      await this.refresh(cluster);
-      return host;
-    });
+  protected override hasData(dir: string): Promise<boolean> {
+    return hasPostgresData(dir);
   }
 
-  detachCustomEndpoint(spec: ClusterSpec, key: string): Promise<void> {
-    return this.inCluster(spec, (cluster) => cluster.network.detachCustom(key));
+  protected override isSnapshot(dir: string): Promise<boolean> {
+    return hasPostgresData(dir);
+  }
+
+  protected override createDataDir(env: compute.ComputeEnvironment, dir: string): Promise<string> {
+    return compute.createEmptyDataDir(env, dir);
+  }
+
+  protected override copyRunningWriter(env: compute.ComputeEnvironment, writer: compute.PostgresInstance, target: string): Promise<compute.CloneMethod> {
+    return compute.snapshotDataDir(env, writer, target);
   }
 
   // ---- servers ----
 
-  startInstance(spec: InstanceSpec): Promise<void> {
-    return this.inCluster(spec.cluster, (cluster) => this.startServer(cluster, spec));
-  }
-
-  private async startServer(cluster: ClusterRuntime, spec: InstanceSpec): Promise<void> {
-    cluster.spec = spec.cluster;
-    let instance = cluster.instances.get(spec.resourceId);
-    if (!instance) {
-      await this.placeInstance(spec, { host: spec.host, port: spec.port });
-      instance = cluster.instances.get(spec.resourceId)!;
-    }
-    instance.isWriter = spec.isWriter;
-    if (instance.server?.server.isRunning) return;
-    const env = await this.compute();
+  protected override async runServer(cluster: ClusterRuntime, instance: InstanceRuntime, spec: InstanceSpec): Promise<void> {
+    const env = await this.env();
     const placement = { dataDir: instance.dataDir, host: instance.host, port: instance.port, logFile: `${instance.dataDir}.log` };
     await stopOrphanedServer(instance.dataDir);
     const hasData = await hasPostgresData(instance.dataDir);
@@ -332,34 +175,16 @@ export class PostgresDataPlane implements DataPlane {
     this.watch(cluster, instance, server);
     await this.refresh(cluster);
     // In the background, behind this operation: the instance is available meanwhile.
+    // In the background, behind this operation: the instance is available meanwhile.
     // Not in the cluster's queue: a replica's clone or a failover need not wait for the copy.
-    if (spec.isWriter) {
-      const copy = this.takeFirstBaseImage(cluster).catch(() => {});
-      this.background.add(copy);
-      void copy.finally(() => this.background.delete(copy));
-    }
+    if (spec.isWriter) this.inBackground(this.takeFirstBaseImage(cluster));
   }
-
-  /** Notices a server that stops without being asked to, and tells the control plane. */
-  private watch(cluster: ClusterRuntime, instance: InstanceRuntime, server: compute.PostgresInstance): void {
-    instance.server = server;
-    void server.server.exited.then(async (exit) => {
-      if (instance.server !== server) return;
-      instance.server = undefined;
-      if (instance.stopping || this.closed) return;
-      await this.refresh(cluster).catch(() => {});
-      const reason = exit.signal ? `postgres was killed by ${exit.signal}` : `postgres exited with code ${exit.code}`;
-      this.options.log(`data plane: instance ${instance.instanceId} of ${cluster.spec.clusterId} stopped unexpectedly (${reason})`);
-      for (const listener of this.listeners) listener(cluster.spec, instance.resourceId, reason);
-    });
-  }
-
 
   /**
    * Points the endpoints at what runs now, and attaches the volume's segments to a new
    * writer (its synchronous_standby_names: any 4 of 6), so no acknowledged commit can be lost.
    */
-  private async refresh(cluster: ClusterRuntime): Promise<void> {
+  protected override async refresh(cluster: ClusterRuntime): Promise<void> {
     const running = [...cluster.instances.values()].filter((i) => i.server?.server.isRunning);
     const writer = running.find((i) => i.isWriter);
     cluster.network.route(running);
@@ -379,53 +204,20 @@ export class PostgresDataPlane implements DataPlane {
     }
   }
 
-  stopInstance(spec: InstanceSpec): Promise<void> {
-    return this.inCluster(spec.cluster, (cluster) => this.stopServer(cluster, spec.resourceId));
-  }
-
-  private async stopServer(cluster: ClusterRuntime, resourceId: string): Promise<void> {
-    const instance = cluster.instances.get(resourceId);
-    if (!instance?.server) return;
-    instance.stopping = true;
-    try {
-      const server = instance.server;
-      instance.server = undefined;
-      await this.refresh(cluster).catch(() => {});
-      await server.server.stop();
-      // A clean shutdown has sent the last WAL to the segments: they can stop listening.
-      if (instance.isWriter) {
-        cluster.attachedWriter = undefined;
-        await this.volumes.volumeFor(cluster.spec).detach();
-      }
-    } finally {
-      instance.stopping = false;
+  protected override async shutDown(cluster: ClusterRuntime, instance: InstanceRuntime, server: compute.PostgresInstance): Promise<void> {
+    await this.refresh(cluster).catch(() => {});
+    await server.server.stop();
+    // A clean shutdown has sent the last WAL to the segments: they can stop listening.
+    if (instance.isWriter) {
+      cluster.attachedWriter = undefined;
+      await this.volumes.volumeFor(cluster.spec).detach();
     }
   }
 
-  rebootInstance(spec: InstanceSpec): Promise<void> {
-    return this.inCluster(spec.cluster, async (cluster) => {
-      await this.stopServer(cluster, spec.resourceId);
-      await this.startServer(cluster, spec);
-    });
-  }
-
-  deleteInstance(spec: InstanceSpec): Promise<void> {
-    return this.inCluster(spec.cluster, async (cluster) => {
-      const instance = cluster.instances.get(spec.resourceId);
-      if (!instance) return;
-      await this.stopServer(cluster, spec.resourceId);
-      const writer = writerOf(cluster);
-      if (writer?.server && writer !== instance) await compute.dropReplicationSlot(writer.server, instance.slotName).catch(() => {});
-      cluster.instances.delete(spec.resourceId);
-      this.addresses.release(instance.host);
-      if (instance.isWriter && cluster.instances.size === 0 && (await hasPostgresData(instance.dataDir))) {
-        // The last instance goes, the data stays: the next writer of this cluster starts from it.
-        await fs.rm(this.volumeDir(cluster), { recursive: true, force: true });
-        await fs.rename(instance.dataDir, this.volumeDir(cluster));
-      }
-      await fs.rm(instance.dataDir, { recursive: true, force: true });
-      await fs.rm(`${instance.dataDir}.log`, { force: true });
-    });
+  /** The writer keeps a replication slot for each replica. */
+  protected override async releaseInstance(cluster: ClusterRuntime, instance: InstanceRuntime): Promise<void> {
+    const writer = writerOf(cluster);
+    if (writer?.server && writer !== instance) await compute.dropReplicationSlot(writer.server, instance.slotName).catch(() => {});
   }
 
   deleteCluster(spec: ClusterSpec): Promise<void> {
@@ -452,7 +244,7 @@ export class PostgresDataPlane implements DataPlane {
       const target = this.snapshotDir(snapshotKey);
       await fs.rm(target, { recursive: true, force: true });
       await fs.mkdir(path.dirname(target), { recursive: true });
-      const env = await this.compute();
+      const env = await this.env();
       const writer = writerOf(cluster);
       if (writer?.server?.server.isRunning) {
         await compute.snapshotDataDir(env, writer.server, target);
@@ -470,17 +262,6 @@ export class PostgresDataPlane implements DataPlane {
     });
   }
 
-  async copySnapshot(fromKey: string, toKey: string): Promise<void> {
-    const source = this.snapshotDir(fromKey);
-    if (!(await hasPostgresData(source))) return;
-    const env = await this.compute();
-    await compute.createEmptyDataDir(env, this.snapshotDir(toKey));
-    await copyDataDir(source, this.snapshotDir(toKey), { owner: env.runAs });
-  }
-
-  async deleteSnapshot(snapshotKey: string): Promise<void> {
-    await fs.rm(this.snapshotDir(snapshotKey), { recursive: true, force: true });
-  }
 
   async pointInTimeImage(
     spec: ClusterSpec,
@@ -494,7 +275,7 @@ export class PostgresDataPlane implements DataPlane {
     const snapshot = baseSnapshot && { dir: this.snapshotDir(baseSnapshot.key), takenAt: baseSnapshot.takenAt };
     const baseImage = await newestImageBefore(this.baseImagesDir(cluster), at, hasPostgresData, snapshot);
     if (!baseImage) return undefined;
-    const env = await this.compute();
+    const env = await this.env();
     const log = await this.volumes.volumeFor(cluster.spec).retainedLog();
     const target = this.snapshotDir(intoKey);
     await fs.rm(target, { recursive: true, force: true });
@@ -514,7 +295,7 @@ export class PostgresDataPlane implements DataPlane {
     });
     try {
       if (!restored.recoveredTo.targetReached) {
-        this.options.log(`data plane: point-in-time image of ${spec.clusterId} at ${at.toISOString()} stopped at ${restored.recoveredTo.stoppedAt} (${restored.recoveredTo.lsn})`);
+        this.log(`data plane: point-in-time image of ${spec.clusterId} at ${at.toISOString()} stopped at ${restored.recoveredTo.stoppedAt} (${restored.recoveredTo.lsn})`);
       }
       return { lsn: restored.recoveredTo.lsn, lastCommitTime: restored.recoveredTo.lastCommitTime };
     } finally {
@@ -523,48 +304,12 @@ export class PostgresDataPlane implements DataPlane {
     }
   }
 
-  /** Base images the volume keeps for point-in-time restore (besides the cluster's snapshots). */
-  private baseImagesDir(cluster: ClusterRuntime): string {
-    return path.join(this.dataRoot, 'clusters', cluster.spec.resourceId, 'storage', 'base-images');
-  }
-
-  /**
-   * A volume's first base image, taken once its first writer runs with the segments
-   * attached: the log from then on, replayed onto it, gives any later second.
-   */
-  private async takeFirstBaseImage(cluster: ClusterRuntime): Promise<void> {
-    const writer = writerOf(cluster);
-    if (cluster.takingBaseImage || !writer?.server?.server.isRunning) return;
-    const server = writer.server;
-    cluster.takingBaseImage = true;
-    try {
-      const env = await this.compute();
-      // Named for the copy's start: recovery replays the log from there on.
-      await takeFirstBaseImage(this.baseImagesDir(cluster), (target) => compute.snapshotDataDir(env, server, target), 'start');
-    } catch (error) {
-      if (this.closed) return; // the emulator is stopping under the copy
-      // Taken again at the writer's next start.
-      this.options.log(`data plane: no base image of ${cluster.spec.clusterId} yet (${(error as Error).message}); point-in-time restore uses snapshots until one is taken`);
-    } finally {
-      cluster.takingBaseImage = false;
-    }
-  }
-
-  private snapshotDir(snapshotKey: string): string {
-    if (!/^[A-Za-z0-9_.-]+$/.test(snapshotKey)) throw new Error(`invalid snapshot key ${snapshotKey}`);
-    return path.join(this.dataRoot, 'snapshots', snapshotKey);
-  }
-
-  private volumeDir(cluster: ClusterRuntime): string {
-    return path.join(this.dataRoot, 'clusters', cluster.spec.resourceId, 'volume');
-  }
-
   failover(spec: ClusterSpec, to: InstanceSpec, from?: InstanceSpec): Promise<void> {
     return this.inCluster(spec, async (cluster) => {
       const target = cluster.instances.get(to.resourceId);
       if (!target?.server) throw new Error(`failover target ${to.instanceId} is not running`);
       const old = from ? cluster.instances.get(from.resourceId) : undefined;
-      const env = await this.compute();
+      const env = await this.env();
       // How long each step kept writes out, for the log (the failover write gap is their sum).
       const phases: string[] = [];
       let mark = performance.now();
@@ -592,7 +337,7 @@ export class PostgresDataPlane implements DataPlane {
       target.isWriter = true;
       await this.refresh(cluster);
       lap('endpoints moved, volume attached');
-      this.options.log(`data plane: ${cluster.spec.clusterId} failed over to ${target.instanceId}: ${phases.join(', ')}`);
+      this.log(`data plane: ${cluster.spec.clusterId} failed over to ${target.instanceId}: ${phases.join(', ')}`);
       // 4. The other replicas follow the new timeline; one that cannot is cloned again.
       for (const replica of cluster.instances.values()) {
         if (replica === target || replica === old || !replica.server) continue;
@@ -634,7 +379,7 @@ export class PostgresDataPlane implements DataPlane {
       await updateAutoConf(target.dataDir, { primary_conninfo: null, primary_slot_name: null }, env.runAs);
       const restarted = await compute.startInstance(env, { dataDir: target.dataDir, host: target.host, port: target.port, logFile: `${target.dataDir}.log` });
       this.watch(cluster, target, restarted);
-      this.options.log(
+      this.log(
         `data plane: ${target.instanceId} of ${cluster.spec.clusterId} was at ${formatLsn(received)}; replays ${report.bytes} bytes of log tail, read from the volume's segments, before promotion`,
       );
     } finally {
@@ -663,30 +408,68 @@ export class PostgresDataPlane implements DataPlane {
     }
   }
 
-  stopCluster(spec: ClusterSpec): Promise<void> {
-    return this.inCluster(spec, async (cluster) => {
-      const instances = [...cluster.instances.values()].sort((a, b) => Number(a.isWriter) - Number(b.isWriter));
-      for (const instance of instances) await this.stopServer(cluster, instance.resourceId); // replicas first
+
+  // ---- observation ----
+
+  protected override async dataBytes(writer: InstanceRuntime): Promise<number> {
+    return withAdminClient(writer.server!, async (client) => {
+      const { rows } = await client.query('SELECT sum(pg_database_size(oid))::float8 AS bytes FROM pg_database WHERE datallowconn');
+      return Number(rows[0].bytes);
     });
   }
 
-  startCluster(spec: ClusterSpec, instances: InstanceSpec[]): Promise<void> {
-    return this.inCluster(spec, async (cluster) => {
-      const ordered = [...instances].sort((a, b) => Number(b.isWriter) - Number(a.isWriter)); // writer first
-      for (const instance of ordered) await this.startServer(cluster, instance);
+  /** Storage-full: the writer refuses writes (default_transaction_read_only) until data is dropped. */
+  protected override async setWritable(writer: InstanceRuntime, writable: boolean): Promise<void> {
+    await withAdminClient(writer.server!, async (client) => {
+      if (writable) await client.query('ALTER SYSTEM RESET default_transaction_read_only');
+      else await client.query(`ALTER SYSTEM SET default_transaction_read_only = on`);
+      await client.query('SELECT pg_reload_conf()');
     });
   }
 
-  /** Lag now, with statistics over the samples of the last minutes. */
-  async replicaLag(spec: ClusterSpec): Promise<ReplicaLagReport[]> {
-    const cluster = this.clusters.get(spec.resourceId);
-    const writer = cluster && writerOf(cluster);
-    if (!cluster || !writer?.server) return [];
-    return withLagStatistics(cluster, await this.measureLag(cluster, writer));
+  /**
+   * One commit through the write quorum, timed: `SELECT pg_current_xact_id()` assigns a
+   * transaction id, so its commit waits for 4 segments like any write, and leaves no rows.
+   * At most one in flight: without a quorum it waits, and the next sample waits for it.
+   */
+  protected override probeCommit(cluster: ClusterRuntime, writer: InstanceRuntime): void {
+    if (cluster.commitProbe) return;
+    cluster.commitProbe = withAdminClient(writer.server!, async (client) => {
+      const started = performance.now(); // the commit alone, not the login
+      await client.query('SELECT pg_current_xact_id()');
+      return performance.now() - started;
+    })
+      .then((ms) => {
+        cluster.commitSamples.push(ms);
+      })
+      .catch(() => {})
+      .finally(() => (cluster.commitProbe = undefined));
   }
 
-  async inspect(spec: ClusterSpec): Promise<DataPlaneView> {
-    return inspectCluster(this.clusters.get(spec.resourceId));
+  /** Commit latency through the write quorum. */
+  protected override latencyMetrics(cluster: ClusterRuntime): Record<string, unknown> {
+    return { commitLatencyMs: cluster.commitSamples.summary() };
+  }
+
+  /** A failed measurement keeps the last one (it goes into the samples again). */
+  protected override async sampleReplicaLag(cluster: ClusterRuntime, writer: InstanceRuntime | undefined): Promise<void> {
+    if (!writer?.server?.server.isRunning) return;
+    cluster.lastLag = await this.measureLag(cluster, writer).catch(() => cluster.lastLag);
+    recordLagSamples(cluster, cluster.lastLag);
+  }
+
+  protected override async currentLag(cluster: ClusterRuntime): Promise<ReplicaLagReport[]> {
+    const writer = writerOf(cluster);
+    if (!writer?.server) return [];
+    return this.measureLag(cluster, writer);
+  }
+
+  private async measureLag(cluster: ClusterRuntime, writer: InstanceRuntime): Promise<ReplicaLagReport[]> {
+    const bySlot = new Map([...cluster.instances.values()].map((i) => [i.slotName, i.instanceId]));
+    const lags = await compute.replicationLag(writer.server!);
+    return lags
+      .filter((lag) => bySlot.has(lag.applicationName))
+      .map((lag) => ({ instanceId: bySlot.get(lag.applicationName)!, state: lag.state, lagBytes: lag.lagBytes, lagMs: lag.lagMs }));
   }
 
   /**
@@ -698,44 +481,26 @@ export class PostgresDataPlane implements DataPlane {
    * - write I/Os: WAL bytes the writer has generated (its current LSN) in 4 KiB units, as Aurora
    *   bills log writes to the volume per 4 KiB.
    * Counters are cumulative (blks_read restarts with a server's statistics; the meter handles it).
-   * Not queued behind cluster operations: it only reads, and a server stopping under it just
-   * makes it answer undefined.
    */
-  async usage(spec: ClusterSpec): Promise<VolumeUsage | undefined> {
-    const cluster = this.clusters.get(spec.resourceId);
-    const running = cluster ? [...cluster.instances.values()].filter((i) => i.server?.server.isRunning) : [];
-    const writer = running.find((i) => i.isWriter);
-    if (!writer?.server) return undefined;
-    try {
-      const { volumeBytes, walBytes } = await withAdminClient(writer.server, async (client) => {
-        const { rows } = await client.query(
-          `SELECT (SELECT sum(pg_database_size(oid)) FROM pg_database WHERE datallowconn)::float8 AS volume_bytes,
-                  pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::float8 AS wal_bytes`,
-        );
-        return { volumeBytes: Number(rows[0].volume_bytes), walBytes: Number(rows[0].wal_bytes) };
-      });
-      let readIOs = 0;
-      for (const instance of running) {
-        readIOs += await withAdminClient(instance.server!, async (client) => {
-          const { rows } = await client.query('SELECT coalesce(sum(blks_read), 0)::float8 AS blocks FROM pg_stat_database');
-          return Number(rows[0].blocks);
-        }).catch(() => 0);
-      }
-      return { volumeBytes, readIOs, writeIOs: Math.floor(walBytes / 4096) };
-    } catch {
-      return undefined; // the writer went away under us: the next sample sees what runs then
+  protected override async measureUsage(writer: InstanceRuntime, running: InstanceRuntime[]): Promise<VolumeUsage> {
+    const { volumeBytes, walBytes } = await withAdminClient(writer.server!, async (client) => {
+      const { rows } = await client.query(
+        `SELECT (SELECT sum(pg_database_size(oid)) FROM pg_database WHERE datallowconn)::float8 AS volume_bytes,
+                pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::float8 AS wal_bytes`,
+      );
+      return { volumeBytes: Number(rows[0].volume_bytes), walBytes: Number(rows[0].wal_bytes) };
+    });
+    let readIOs = 0;
+    for (const instance of running) {
+      readIOs += await withAdminClient(instance.server!, async (client) => {
+        const { rows } = await client.query('SELECT coalesce(sum(blks_read), 0)::float8 AS blocks FROM pg_stat_database');
+        return Number(rows[0].blocks);
+      }).catch(() => 0);
     }
+    return { volumeBytes, readIOs, writeIOs: Math.floor(walBytes / 4096) };
   }
 
-  /** Runs cluster operations one at a time; a failed one does not block the next. */
-  private inCluster<T>(spec: ClusterSpec, work: (cluster: ClusterRuntime) => Promise<T>): Promise<T> {
-    return runInCluster(this.clusters.get(spec.resourceId), work); // not ours (the other engine's), or already deleted: nothing
-  }
-
-
-  async close(): Promise<void> {
-    this.closed = true;
-    clearInterval(this.lagTimer);
+  protected override async closeClusters(): Promise<void> {
     for (const cluster of this.clusters.values()) {
       await cluster.queue;
       for (const instance of cluster.instances.values()) {
@@ -748,9 +513,9 @@ export class PostgresDataPlane implements DataPlane {
     await this.volumes.close();
     this.clusters.clear();
     await Promise.all(this.background);
-    if (this.ephemeral) await fs.rm(this.dataRoot, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
   }
 }
+
 
 /**
  * Right after a kill, a backend of the dead postmaster can still hold its shared memory for a
