@@ -22,6 +22,7 @@ import * as mysql from './mysql/index.js';
 import { copyDataDir } from './compute/dataDirCopy.js';
 import { withMysqlAdmin, queryRows } from './mysql/sql.js';
 import { pidFileFor } from './mysql/settings.js';
+import { stopOrphanedProcess } from './serverProcess.js';
 import type { ClusterNetwork } from './endpoints/clusterNetwork.js';
 import { recordLagSamples, writerOf } from './clusterRuntime.js';
 import { EngineDataPlane, type EngineCluster, type EngineInstance, type PlacedInstance } from './engineDataPlane.js';
@@ -612,20 +613,9 @@ async function binlogStateAtRest(dataDir: string): Promise<string> {
  */
 async function stopOrphanedServer(dataDir: string): Promise<void> {
   const pid = Number((await fs.readFile(pidFileFor(dataDir), 'utf8').catch(() => '')).trim());
-  if (!pid || !isAlive(pid)) return;
-  const command = await fs.readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
-  if (!command.includes('mariadbd') && !command.includes('mysqld')) return; // a recycled pid: not ours
-  if (!command.includes(dataDir)) return;
-  process.kill(pid, 'SIGTERM');
-  for (let waited = 0; isAlive(pid) && waited < 30_000; waited += 20) await new Promise((r) => setTimeout(r, 20));
-  if (isAlive(pid)) process.kill(pid, 'SIGKILL');
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
+  await stopOrphanedProcess(pid, {
+    isServer: (command) => (command.includes('mariadbd') || command.includes('mysqld')) && command.includes(dataDir),
+    signal: 'SIGTERM',
+    timeoutMs: 30_000,
+  });
 }

@@ -31,6 +31,7 @@ import { newestImageBefore } from './baseImages.js';
 import { Volumes, type VolumeOptions } from './volumes.js';
 import { formatLsn, parseLsn } from './storage/lsn.js';
 import { updateAutoConf } from './compute/configFiles.js';
+import { stopOrphanedProcess } from './serverProcess.js';
 import type { ClusterSpec, DataPlane, InstanceSpec, ReplicaLagReport, VolumeUsage } from './index.js';
 
 export interface PostgresDataPlaneOptions {
@@ -106,6 +107,7 @@ export class PostgresDataPlane extends EngineDataPlane<InstanceRuntime, ClusterR
     return { spec, network, instances: new Map(), queue: Promise.resolve(), lagSamples: new Map(), lastLag: [], commitSamples: new LatencySamples(LAG_SAMPLES_KEPT), io: new IoWindow() };
   }
 
+  /** The volume opens with the cluster, before any instance runs (MariaDB's when its first writer attaches it). */
   protected override clusterAttached(spec: ClusterSpec): void {
     this.volumes.volumeFor(spec);
   }
@@ -540,20 +542,6 @@ const hasPostgresData = (dataDir: string) => fs.stat(path.join(dataDir, 'PG_VERS
  */
 async function stopOrphanedServer(dataDir: string): Promise<void> {
   const pidText = await fs.readFile(path.join(dataDir, 'postmaster.pid'), 'utf8').catch(() => undefined);
-  const pid = Number(pidText?.split('\n')[0]);
-  if (!pid || !isAlive(pid)) return;
-  const command = await fs.readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
-  if (!command.includes('postgres')) return; // a recycled pid: not ours
-  process.kill(pid, 'SIGINT'); // fast shutdown
-  for (let waited = 0; isAlive(pid) && waited < 10_000; waited += 20) await new Promise((r) => setTimeout(r, 20));
-  if (isAlive(pid)) process.kill(pid, 'SIGKILL');
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
+  // SIGINT: a fast shutdown.
+  await stopOrphanedProcess(Number(pidText?.split('\n')[0]), { isServer: (command) => command.includes('postgres'), signal: 'SIGINT', timeoutMs: 10_000 });
 }

@@ -193,6 +193,33 @@ export function runningServerProcesses(): ServerProcess[] {
 }
 
 /**
+ * Stops a server left running by an emulator that was killed (servers run in their own process
+ * group, so they outlive it), before its data directory is reused. `isServer` tells from the
+ * pid's command line that it is still that server, not a recycled pid; it gets `signal` (the
+ * engine's clean shutdown) and `timeoutMs` to exit, then SIGKILL.
+ */
+export async function stopOrphanedProcess(
+  pid: number,
+  options: { isServer: (commandLine: string) => boolean; signal: NodeJS.Signals; timeoutMs: number },
+): Promise<void> {
+  if (!pid || !isAlive(pid)) return;
+  const command = await fs.readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+  if (!options.isServer(command)) return;
+  process.kill(pid, options.signal);
+  for (let waited = 0; isAlive(pid) && waited < options.timeoutMs; waited += 20) await new Promise((r) => setTimeout(r, 20));
+  if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * Last resort when the process exits without stopping its servers: the 'exit'
  * event allows no waiting, so each server is asked for its clean shutdown, which
  * it completes on its own.
