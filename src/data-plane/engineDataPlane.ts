@@ -98,7 +98,7 @@ export abstract class EngineDataPlane<I extends EngineInstance, C extends Engine
   protected abstract createDataDir(env: E, dir: string): Promise<unknown>;
   /** A consistent copy of a running writer's data directory into `target`. */
   protected abstract copyRunningWriter(env: E, writer: NonNullable<I['server']>, target: string): Promise<unknown>;
-  /** Points the endpoints at what runs now (and whatever else the engine does then). */
+  /** Points the endpoints at what runs now; PostgreSQL's also attaches the volume to a new writer (so it is asynchronous). */
   protected abstract refresh(cluster: C): Promise<void> | void;
   /** Makes a placed instance's server run (it is not running): its data recovered, restored, created or cloned. */
   protected abstract runServer(cluster: C, instance: I, spec: InstanceSpec): Promise<void>;
