@@ -200,6 +200,7 @@ export class MysqlDataPlane extends EngineDataPlane<InstanceRuntime, ClusterRunt
     }
     this.refresh(cluster);
   }
+
   /** The writer's commits from now on wait for 4 of the volume's 6 segments. */
   private async attachVolume(cluster: ClusterRuntime, writer: InstanceRuntime, options: { restartHistory?: boolean } = {}): Promise<void> {
     const server = writer.server!;
@@ -488,11 +489,6 @@ export class MysqlDataPlane extends EngineDataPlane<InstanceRuntime, ClusterRunt
     return tableBytes(writer.server!);
   }
 
-  /**
-   * Full: new sessions' transactions are read-only by default (tx_read_only), as PostgreSQL's
-   * default_transaction_read_only; a session may still `SET SESSION TRANSACTION READ WRITE` to drop
-   * data. Sessions opened before keep their setting (MariaDB applies the global default at login).
-   */
   /**
    * Storage-full and back. MariaDB gives each session the global tx_read_only at login only, so
    * once the volume is full the client sessions already open are ended: they would go on writing
