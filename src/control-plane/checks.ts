@@ -22,6 +22,15 @@ export function checkRange(parameter: string, value: number | undefined, min: nu
   if (value < min || value > max) throw invalidParameterValue(`Invalid value ${value} for ${parameter}. Must be between ${min} and ${max}`);
 }
 
+/** A value from a documented list (the model types these as plain strings); the wording is ours. */
+export function checkOneOf(parameter: string, value: string | number | undefined, allowed: readonly (string | number)[]): void {
+  if (value === undefined || allowed.includes(value)) return;
+  throw invalidParameterValue(`Invalid value ${JSON.stringify(value)} for ${parameter}. Valid values: ${allowed.join(', ')}.`);
+}
+
+/** MonitoringInterval (Enhanced Monitoring), in seconds: the API reference's valid values. */
+export const MONITORING_INTERVALS = [0, 1, 5, 10, 15, 30, 60] as const;
+
 export function checkMasterPassword(value: string | undefined): void {
   if (value === undefined) return;
   if (value.length < 8) throw invalidParameterValue('The parameter MasterUserPassword is not a valid password because it is shorter than 8 characters.');

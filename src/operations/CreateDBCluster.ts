@@ -1,5 +1,6 @@
 import { fault, invalidParameterCombination, invalidParameterValue } from '../protocol/errors.js';
-import { checkDatabaseName, checkIdentifier, checkMasterPassword, checkMasterUsername, checkRange } from '../control-plane/checks.js';
+import { checkDatabaseName, checkIdentifier, checkMasterPassword, checkMasterUsername, checkOneOf, checkRange } from '../control-plane/checks.js';
+import { checkWindows } from '../control-plane/windows.js';
 import { checkEngine, defaultParameterGroupName, engineInfo, resolveEngineVersion } from '../control-plane/engines.js';
 import { clusterArn, clusterEndpointHost, newClusterResourceId, readerEndpointHost } from '../control-plane/naming.js';
 import { presentCluster } from '../control-plane/presenters.js';
@@ -60,6 +61,13 @@ export const CreateDBCluster: OperationHandler = async (input, ctx) => {
     }
   }
 
+  const windows = checkWindows(
+    { backup: input.PreferredBackupWindow, maintenance: input.PreferredMaintenanceWindow },
+    { backup: '03:00-03:30', maintenance: 'sun:05:00-sun:05:30' },
+  );
+  checkOneOf('NetworkType', input.NetworkType, ['IPV4', 'DUAL']);
+  checkOneOf('EngineMode', input.EngineMode, ['provisioned', 'serverless', 'parallelquery', 'global', 'multimaster']);
+
   if (partition.clusters[id]) throw fault('DBClusterAlreadyExistsFault', 'DB Cluster already exists');
   if (Object.keys(partition.clusters).length >= config.quotas.clustersPerRegion) {
     throw fault('DBClusterQuotaExceededFault', `Cannot create more than ${config.quotas.clustersPerRegion} DB clusters in this region.`);
@@ -82,8 +90,8 @@ export const CreateDBCluster: OperationHandler = async (input, ctx) => {
     createdAt: now,
     availabilityZones: [...zones].sort(),
     backupRetentionPeriod: input.BackupRetentionPeriod ?? 1,
-    preferredBackupWindow: input.PreferredBackupWindow ?? '03:00-03:30',
-    preferredMaintenanceWindow: input.PreferredMaintenanceWindow ?? 'sun:05:00-sun:05:30',
+    preferredBackupWindow: windows.backup,
+    preferredMaintenanceWindow: windows.maintenance,
     vpcSecurityGroupIds: input.VpcSecurityGroupIds?.length ? input.VpcSecurityGroupIds : [`sg-${ctx.account.slice(-8).padStart(8, '0')}`],
     dbSubnetGroupName: subnetGroup.name,
     dbClusterParameterGroupName: parameterGroup?.name ?? defaultParameterGroupName(engine, engineVersion),

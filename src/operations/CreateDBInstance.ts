@@ -1,5 +1,6 @@
 import { fault, invalidParameterCombination, invalidParameterValue } from '../protocol/errors.js';
-import { checkIdentifier, checkRange } from '../control-plane/checks.js';
+import { checkIdentifier, checkOneOf, checkRange, MONITORING_INTERVALS } from '../control-plane/checks.js';
+import { parseMaintenanceWindow } from '../control-plane/windows.js';
 import { checkEngine, checkInstanceClass, defaultParameterGroupName } from '../control-plane/engines.js';
 import { requireCluster } from '../control-plane/lookup.js';
 import { instanceArn, instanceEndpointHost, newInstanceResourceId } from '../control-plane/naming.js';
@@ -48,6 +49,8 @@ export const CreateDBInstance: OperationHandler = async (input, ctx) => {
       : undefined;
   checkServerlessInstanceClass(cluster, input.DBInstanceClass);
   checkRange('PromotionTier', input.PromotionTier, 0, 15);
+  checkOneOf('MonitoringInterval', input.MonitoringInterval, MONITORING_INTERVALS);
+  if (input.PreferredMaintenanceWindow !== undefined) parseMaintenanceWindow(input.PreferredMaintenanceWindow);
   if (input.AvailabilityZone !== undefined && !input.AvailabilityZone.startsWith(ctx.region)) {
     throw invalidParameterValue(`Availability zone '${input.AvailabilityZone}' is unavailable in this region, please choose another zone set.`);
   }

@@ -1,5 +1,6 @@
 import { fault, invalidParameterCombination } from '../protocol/errors.js';
-import { checkIdentifier, checkMasterPassword, checkRange } from '../control-plane/checks.js';
+import { checkIdentifier, checkMasterPassword, checkOneOf, checkRange } from '../control-plane/checks.js';
+import { checkWindows } from '../control-plane/windows.js';
 import { resolveEngineVersion } from '../control-plane/engines.js';
 import { requireCluster } from '../control-plane/lookup.js';
 import { clusterArn, clusterEndpointHost, readerEndpointHost } from '../control-plane/naming.js';
@@ -22,6 +23,14 @@ export const ModifyDBCluster: OperationHandler = async (input, ctx) => {
   checkRange('BackupRetentionPeriod', input.BackupRetentionPeriod, 1, 35);
   checkRange('Port', input.Port, 1150, 65535);
   checkMasterPassword(input.MasterUserPassword);
+  checkOneOf('NetworkType', input.NetworkType, ['IPV4', 'DUAL']);
+  const windows =
+    input.PreferredBackupWindow !== undefined || input.PreferredMaintenanceWindow !== undefined
+      ? checkWindows(
+          { backup: input.PreferredBackupWindow, maintenance: input.PreferredMaintenanceWindow },
+          { backup: cluster.preferredBackupWindow, maintenance: cluster.preferredMaintenanceWindow },
+        )
+      : undefined;
   if (input.BacktrackWindow !== undefined) checkBacktrackWindowChange(cluster, input.BacktrackWindow);
   if (input.StorageType !== undefined) checkStorageTypeChange(cluster, input.StorageType);
   const serverlessV2 =
@@ -42,8 +51,10 @@ export const ModifyDBCluster: OperationHandler = async (input, ctx) => {
   let busy = false; // whether the cluster shows `modifying` for a while
   // Settings that apply at once whatever ApplyImmediately says.
   if (input.BackupRetentionPeriod !== undefined) cluster.backupRetentionPeriod = input.BackupRetentionPeriod;
-  if (input.PreferredBackupWindow !== undefined) cluster.preferredBackupWindow = input.PreferredBackupWindow;
-  if (input.PreferredMaintenanceWindow !== undefined) cluster.preferredMaintenanceWindow = input.PreferredMaintenanceWindow;
+  if (windows) {
+    cluster.preferredBackupWindow = windows.backup;
+    cluster.preferredMaintenanceWindow = windows.maintenance;
+  }
   if (input.DeletionProtection !== undefined) cluster.deletionProtection = input.DeletionProtection;
   if (input.CopyTagsToSnapshot !== undefined) cluster.copyTagsToSnapshot = input.CopyTagsToSnapshot;
   if (input.VpcSecurityGroupIds?.length) cluster.vpcSecurityGroupIds = input.VpcSecurityGroupIds;

@@ -1,5 +1,6 @@
 import { fault, invalidParameterCombination } from '../protocol/errors.js';
-import { checkIdentifier, checkRange } from '../control-plane/checks.js';
+import { checkIdentifier, checkOneOf, checkRange, MONITORING_INTERVALS } from '../control-plane/checks.js';
+import { parseMaintenanceWindow } from '../control-plane/windows.js';
 import { checkInstanceClass } from '../control-plane/engines.js';
 import { requireInstance } from '../control-plane/lookup.js';
 import { instanceArn, instanceEndpointHost } from '../control-plane/naming.js';
@@ -28,6 +29,8 @@ export const ModifyDBInstance: OperationHandler = async (input, ctx) => {
   }
   if (instance.status !== 'available') throw fault('InvalidDBInstanceStateFault', `Instance ${instance.id} is not in available state.`);
   checkRange('PromotionTier', input.PromotionTier, 0, 15);
+  checkOneOf('MonitoringInterval', input.MonitoringInterval, MONITORING_INTERVALS);
+  if (input.PreferredMaintenanceWindow !== undefined) parseMaintenanceWindow(input.PreferredMaintenanceWindow);
   if (input.DBInstanceClass !== undefined) checkInstanceClass(instance.engine, instance.engineVersion, input.DBInstanceClass);
   if (partition.clusters[instance.clusterId]) checkServerlessInstanceClass(partition.clusters[instance.clusterId], input.DBInstanceClass);
   const newId = input.NewDBInstanceIdentifier !== undefined ? checkIdentifier('NewDBInstanceIdentifier', input.NewDBInstanceIdentifier) : undefined;

@@ -219,6 +219,17 @@ describe('nothing a client sends gives a 500 or hangs', () => {
     expect(error.message).toContain('a\uFFFDb\uFFFDc\uFFFD');
   });
 
+  it('values outside their documented set or format are InvalidParameterValue (windows, NetworkType, EngineMode, MonitoringInterval)', async () => {
+    const create = `Action=CreateDBCluster&${version}&DBClusterIdentifier=ruled&Engine=aurora-postgresql&MasterUsername=master&MasterUserPassword=password1`;
+    for (const extra of ['PreferredBackupWindow=A--b', 'PreferredMaintenanceWindow=garbage', 'PreferredBackupWindow=05:00-06:00&PreferredMaintenanceWindow=mon:05:30-mon:06:30', 'NetworkType=bogus', 'EngineMode=bogus']) {
+      expect(await xmlError(await post(`${create}&${extra}`)), extra).toMatchObject({ status: 400, code: 'InvalidParameterValue' });
+    }
+    expect((await post(`${create}&PreferredBackupWindow=05:00-06:00`)).status).toBe(200);
+    const instance = `Action=CreateDBInstance&${version}&DBInstanceIdentifier=ruled-1&DBClusterIdentifier=ruled&Engine=aurora-postgresql&DBInstanceClass=db.r6g.large`;
+    expect(await xmlError(await post(`${instance}&MonitoringInterval=7`))).toMatchObject({ status: 400, code: 'InvalidParameterValue' });
+    expect(logged).toEqual([]);
+  });
+
   it('GET with the parameters in the query string is answered', async () => {
     const response = await request(emulator.url).get(`/?Action=DescribeDBClusters&${version}`).timeout(5000);
     expect(response.status).toBe(200);
