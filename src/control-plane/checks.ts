@@ -1,6 +1,6 @@
 // RDS's own rules on values, beyond what the model states, with AWS's wording where known
 // (see ../shared/reference/aws-errors.md; "inferred" there means the text is ours).
-import { invalidParameterValue } from '../protocol/errors.js';
+import { invalidParameterCombination, invalidParameterValue } from '../protocol/errors.js';
 
 const identifierPattern = /^[A-Za-z](?:[A-Za-z0-9]|-(?!-))*$/;
 
@@ -30,6 +30,12 @@ export function checkOneOf(parameter: string, value: string | number | undefined
 
 /** MonitoringInterval (Enhanced Monitoring), in seconds: the API reference's valid values. */
 export const MONITORING_INTERVALS = [0, 1, 5, 10, 15, 30, 60] as const;
+
+/** Enhanced Monitoring needs its role: "If MonitoringInterval is set to a value other than 0, then you must supply a MonitoringRoleArn value" (API reference; AWS's message). */
+export function checkMonitoring(interval: number | undefined, roleArn: string | undefined): void {
+  checkOneOf('MonitoringInterval', interval, MONITORING_INTERVALS);
+  if ((interval ?? 0) > 0 && !roleArn) throw invalidParameterCombination('A MonitoringRoleARN value is required if you specify a MonitoringInterval value other than 0.');
+}
 
 export function checkMasterPassword(value: string | undefined): void {
   if (value === undefined) return;

@@ -166,6 +166,7 @@ export function presentInstance(partition: Partition, instance: InstanceRecord) 
     DomainMemberships: [],
     CopyTagsToSnapshot: instance.copyTagsToSnapshot,
     MonitoringInterval: instance.monitoringInterval,
+    MonitoringRoleArn: instance.monitoringRoleArn,
     PromotionTier: instance.promotionTier,
     DBInstanceArn: instance.arn,
     IAMDatabaseAuthenticationEnabled: cluster?.iamDatabaseAuthenticationEnabled ?? false,

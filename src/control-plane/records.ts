@@ -120,6 +120,8 @@ export interface InstanceRecord {
   deletionProtection: boolean;
   copyTagsToSnapshot: boolean;
   monitoringInterval: number;
+  /** The IAM role Enhanced Monitoring would use; required with a MonitoringInterval above 0. */
+  monitoringRoleArn?: string;
   performanceInsightsEnabled: boolean;
   preferredMaintenanceWindow: string;
   caCertificateIdentifier: string;

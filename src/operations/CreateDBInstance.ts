@@ -1,5 +1,5 @@
 import { fault, invalidParameterCombination, invalidParameterValue } from '../protocol/errors.js';
-import { checkIdentifier, checkOneOf, checkRange, MONITORING_INTERVALS } from '../control-plane/checks.js';
+import { checkIdentifier, checkMonitoring, checkRange } from '../control-plane/checks.js';
 import { parseMaintenanceWindow } from '../control-plane/windows.js';
 import { checkEngine, checkInstanceClass, defaultParameterGroupName } from '../control-plane/engines.js';
 import { requireCluster } from '../control-plane/lookup.js';
@@ -49,7 +49,7 @@ export const CreateDBInstance: OperationHandler = async (input, ctx) => {
       : undefined;
   checkServerlessInstanceClass(cluster, input.DBInstanceClass);
   checkRange('PromotionTier', input.PromotionTier, 0, 15);
-  checkOneOf('MonitoringInterval', input.MonitoringInterval, MONITORING_INTERVALS);
+  checkMonitoring(input.MonitoringInterval, input.MonitoringRoleArn);
   if (input.PreferredMaintenanceWindow !== undefined) parseMaintenanceWindow(input.PreferredMaintenanceWindow);
   if (input.AvailabilityZone !== undefined && !input.AvailabilityZone.startsWith(ctx.region)) {
     throw invalidParameterValue(`Availability zone '${input.AvailabilityZone}' is unavailable in this region, please choose another zone set.`);
@@ -90,6 +90,7 @@ export const CreateDBInstance: OperationHandler = async (input, ctx) => {
     deletionProtection: input.DeletionProtection ?? false,
     copyTagsToSnapshot: input.CopyTagsToSnapshot ?? false,
     monitoringInterval: input.MonitoringInterval ?? 0,
+    monitoringRoleArn: input.MonitoringRoleArn,
     performanceInsightsEnabled: input.EnablePerformanceInsights ?? false,
     preferredMaintenanceWindow: input.PreferredMaintenanceWindow ?? cluster.preferredMaintenanceWindow,
     caCertificateIdentifier: input.CACertificateIdentifier ?? 'rds-ca-rsa2048-g1',

@@ -1,5 +1,5 @@
 import { fault, invalidParameterCombination } from '../protocol/errors.js';
-import { checkIdentifier, checkOneOf, checkRange, MONITORING_INTERVALS } from '../control-plane/checks.js';
+import { checkIdentifier, checkMonitoring, checkRange } from '../control-plane/checks.js';
 import { parseMaintenanceWindow } from '../control-plane/windows.js';
 import { checkInstanceClass } from '../control-plane/engines.js';
 import { requireInstance } from '../control-plane/lookup.js';
@@ -29,7 +29,7 @@ export const ModifyDBInstance: OperationHandler = async (input, ctx) => {
   }
   if (instance.status !== 'available') throw fault('InvalidDBInstanceStateFault', `Instance ${instance.id} is not in available state.`);
   checkRange('PromotionTier', input.PromotionTier, 0, 15);
-  checkOneOf('MonitoringInterval', input.MonitoringInterval, MONITORING_INTERVALS);
+  checkMonitoring(input.MonitoringInterval ?? instance.monitoringInterval, input.MonitoringRoleArn ?? instance.monitoringRoleArn);
   if (input.PreferredMaintenanceWindow !== undefined) parseMaintenanceWindow(input.PreferredMaintenanceWindow);
   if (input.DBInstanceClass !== undefined) checkInstanceClass(instance.engine, instance.engineVersion, input.DBInstanceClass);
   if (partition.clusters[instance.clusterId]) checkServerlessInstanceClass(partition.clusters[instance.clusterId], input.DBInstanceClass);
@@ -48,6 +48,7 @@ export const ModifyDBInstance: OperationHandler = async (input, ctx) => {
   if (input.PreferredMaintenanceWindow !== undefined) instance.preferredMaintenanceWindow = input.PreferredMaintenanceWindow;
   if (input.CopyTagsToSnapshot !== undefined) instance.copyTagsToSnapshot = input.CopyTagsToSnapshot;
   if (input.MonitoringInterval !== undefined) instance.monitoringInterval = input.MonitoringInterval;
+  if (input.MonitoringRoleArn !== undefined) instance.monitoringRoleArn = input.MonitoringRoleArn;
   if (input.PubliclyAccessible !== undefined) instance.publiclyAccessible = input.PubliclyAccessible;
   if (input.EnablePerformanceInsights !== undefined) instance.performanceInsightsEnabled = input.EnablePerformanceInsights;
   // Another DB parameter group applies at the next reboot.

@@ -219,7 +219,7 @@ describe('nothing a client sends gives a 500 or hangs', () => {
     expect(error.message).toContain('a\uFFFDb\uFFFDc\uFFFD');
   });
 
-  it('values outside their documented set or format are InvalidParameterValue (windows, NetworkType, EngineMode, MonitoringInterval)', async () => {
+  it('values outside their documented set or format are refused (windows, NetworkType, EngineMode, MonitoringInterval and its role)', async () => {
     const create = `Action=CreateDBCluster&${version}&DBClusterIdentifier=ruled&Engine=aurora-postgresql&MasterUsername=master&MasterUserPassword=password1`;
     for (const extra of ['PreferredBackupWindow=A--b', 'PreferredMaintenanceWindow=garbage', 'PreferredBackupWindow=05:00-06:00&PreferredMaintenanceWindow=mon:05:30-mon:06:30', 'NetworkType=bogus', 'EngineMode=bogus']) {
       expect(await xmlError(await post(`${create}&${extra}`)), extra).toMatchObject({ status: 400, code: 'InvalidParameterValue' });
@@ -227,6 +227,16 @@ describe('nothing a client sends gives a 500 or hangs', () => {
     expect((await post(`${create}&PreferredBackupWindow=05:00-06:00`)).status).toBe(200);
     const instance = `Action=CreateDBInstance&${version}&DBInstanceIdentifier=ruled-1&DBClusterIdentifier=ruled&Engine=aurora-postgresql&DBInstanceClass=db.r6g.large`;
     expect(await xmlError(await post(`${instance}&MonitoringInterval=7`))).toMatchObject({ status: 400, code: 'InvalidParameterValue' });
+    // Enhanced Monitoring needs its role (AWS's message); the role is shown back, as IaC tools read it.
+    expect(await xmlError(await post(`${instance}&MonitoringInterval=60`))).toMatchObject({
+      status: 400,
+      code: 'InvalidParameterCombination',
+      message: 'A MonitoringRoleARN value is required if you specify a MonitoringInterval value other than 0.',
+    });
+    const role = 'arn:aws:iam::000000000000:role/emaccess';
+    expect((await post(`${instance}&MonitoringInterval=60&MonitoringRoleArn=${encodeURIComponent(role)}`)).status).toBe(200);
+    const described = await post(`Action=DescribeDBInstances&${version}&DBInstanceIdentifier=ruled-1`);
+    expect(described.text).toContain(`<MonitoringInterval>60</MonitoringInterval><MonitoringRoleArn>${role}</MonitoringRoleArn>`);
     expect(logged).toEqual([]);
   });
 
