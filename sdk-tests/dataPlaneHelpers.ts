@@ -101,9 +101,10 @@ export const writerOf = (cluster: DBCluster) => cluster.DBClusterMembers!.find((
 
 /** GET /_aurora/clusters/ID/data-plane: each instance's server and the replicas' lag. */
 export async function dataPlaneView(emulator: Emulator, clusterId: string) {
-  const response = await fetch(`${emulator.url}/_aurora/clusters/${clusterId}/data-plane`);
-  return (await response.json()) as {
-    instances: { instanceId: string; role: string; pid?: number; running: boolean; host: string; port: number; dataDir: string }[];
-    replicaLag: { instanceId: string; lagMs: number | null }[];
-  };
+  return (
+    await admin<{
+      instances: { instanceId: string; role: string; pid?: number; running: boolean; host: string; port: number; dataDir: string }[];
+      replicaLag: { instanceId: string; lagMs: number | null }[];
+    }>(emulator, 'GET', `/_aurora/clusters/${clusterId}/data-plane`)
+  ).body;
 }

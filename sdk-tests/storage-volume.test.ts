@@ -15,7 +15,7 @@ import {
 } from '@aws-sdk/client-rds';
 import { startEmulator, type Emulator } from '../src/emulator.js';
 import { main } from '../src/cli.js';
-import { admin, clientFor, connect, createCluster, fast, logSegments, settlesWithin, storage, wait, writerOf, type StorageView } from './dataPlaneHelpers.js';
+import { admin, clientFor, connect, createCluster, dataPlaneView, fast, logSegments, settlesWithin, storage, wait, writerOf, type StorageView } from './dataPlaneHelpers.js';
 
 
 describe('the cluster volume: six segments in three AZs, 4/6 writes, 3/6 recovery', () => {
@@ -139,9 +139,7 @@ describe('the cluster volume: six segments in three AZs, 4/6 writes, 3/6 recover
     const extra = logSegments(view).find((s) => s.state === 'up')!;
     const node = await admin<{ faultId: string }>(emulator, 'POST', '/_aurora/faults', { type: 'node-outage', node: extra.node });
     expect((await storage(emulator, 'azfo')).readQuorum).toBe(true);
-    const pid = ((await admin<{ instances: { instanceId: string; pid: number }[] }>(emulator, 'GET', '/_aurora/clusters/azfo/data-plane')).body.instances.find(
-      (i) => i.instanceId === writerOf(cluster),
-    ))!.pid;
+    const pid = (await dataPlaneView(emulator, 'azfo')).instances.find((i) => i.instanceId === writerOf(cluster))!.pid!;
     await writer.end();
     await replicaClient.end();
     process.kill(pid, 'SIGKILL');
@@ -170,7 +168,7 @@ describe('the cluster volume: six segments in three AZs, 4/6 writes, 3/6 recover
     const a = await admin<{ faultId: string }>(emulator, 'POST', '/_aurora/faults', { type: 'az-outage', availabilityZone: 'us-east-1a' });
     const b = await admin<{ faultId: string }>(emulator, 'POST', '/_aurora/faults', { type: 'az-outage', availabilityZone: 'us-east-1b' });
     expect(await storage(emulator, 'noread')).toMatchObject({ writeQuorum: false, readQuorum: false });
-    const pid = (await admin<{ instances: { pid: number }[] }>(emulator, 'GET', '/_aurora/clusters/noread/data-plane')).body.instances[0]!.pid;
+    const pid = (await dataPlaneView(emulator, 'noread')).instances[0]!.pid!;
     process.kill(pid, 'SIGKILL');
     const instance = async () => (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'noread-1' }))).DBInstances![0]!;
     await expect.poll(async () => (await instance()).DBInstanceStatus, { timeout: 15_000, interval: 200 }).toBe('failed');

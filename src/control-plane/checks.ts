@@ -28,6 +28,9 @@ export function checkOneOf(parameter: string, value: string | number | undefined
   throw invalidParameterValue(`Invalid value ${JSON.stringify(value)} for ${parameter}. Valid values: ${allowed.join(', ')}.`);
 }
 
+/** NetworkType: the API reference's valid values. */
+export const NETWORK_TYPES = ['IPV4', 'DUAL'] as const;
+
 /** MonitoringInterval (Enhanced Monitoring), in seconds: the API reference's valid values. */
 export const MONITORING_INTERVALS = [0, 1, 5, 10, 15, 30, 60] as const;
 

@@ -1,6 +1,6 @@
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import { adminRoutes } from './adminRoutes.js';
-import { queryHandler } from './queryHandler.js';
+import { queryHandler, sendXml } from './queryHandler.js';
 import { internalFailure, malformedQueryString } from '../protocol/errors.js';
 import { renderError } from '../protocol/renderXml.js';
 import { newRequestId } from './requestContext.js';
@@ -27,6 +27,6 @@ function expressErrors(services: Services) {
     const requestId = newRequestId();
     const answer = error instanceof URIError ? malformedQueryString(`The request path ${JSON.stringify(request.originalUrl.slice(0, 200))} is not valid percent-encoding.`) : internalFailure();
     if (!(error instanceof URIError)) services.config.log(`${request.method} ${request.originalUrl.slice(0, 200)} ${requestId} failed: ${(error as Error)?.stack ?? error}`);
-    response.status(answer.httpStatus).set({ 'Content-Type': 'text/xml', 'x-amzn-RequestId': requestId }).send(renderError(answer, requestId));
+    sendXml(response, answer.httpStatus, renderError(answer, requestId), requestId);
   };
 }

@@ -30,12 +30,15 @@ function readBody(request: Request, limit: number): Promise<string> {
 
 const formType = /^application\/x-www-form-urlencoded\b/i;
 
+/** An awsQuery answer: XML, with the request id in the header as in the body. */
+export function sendXml(response: Response, status: number, body: string, requestId: string): void {
+  response.status(status).set({ 'Content-Type': 'text/xml', 'x-amzn-RequestId': requestId }).send(body);
+}
+
 export function queryHandler(services: Services) {
   return async (request: Request, response: Response) => {
     const requestId = newRequestId();
-    const send = (status: number, body: string) => {
-      response.status(status).set({ 'Content-Type': 'text/xml', 'x-amzn-RequestId': requestId }).send(body);
-    };
+    const send = (status: number, body: string) => sendXml(response, status, body, requestId);
     let action = '(unknown)';
     try {
       const body = request.method === 'POST' ? await readBody(request, services.config.maxBodyBytes) : '';

@@ -1,5 +1,5 @@
 import { fault, invalidParameterCombination, invalidParameterValue } from '../protocol/errors.js';
-import { checkDatabaseName, checkIdentifier, checkMasterPassword, checkMasterUsername, checkOneOf, checkRange } from '../control-plane/checks.js';
+import { checkDatabaseName, checkIdentifier, checkMasterPassword, checkMasterUsername, checkOneOf, checkRange, NETWORK_TYPES } from '../control-plane/checks.js';
 import { checkWindows } from '../control-plane/windows.js';
 import { checkEngine, defaultParameterGroupName, engineInfo, resolveEngineVersion } from '../control-plane/engines.js';
 import { clusterArn, clusterEndpointHost, newClusterResourceId, readerEndpointHost } from '../control-plane/naming.js';
@@ -65,7 +65,7 @@ export const CreateDBCluster: OperationHandler = async (input, ctx) => {
     { backup: input.PreferredBackupWindow, maintenance: input.PreferredMaintenanceWindow },
     { backup: '03:00-03:30', maintenance: 'sun:05:00-sun:05:30' },
   );
-  checkOneOf('NetworkType', input.NetworkType, ['IPV4', 'DUAL']);
+  checkOneOf('NetworkType', input.NetworkType, NETWORK_TYPES);
   checkOneOf('EngineMode', input.EngineMode, ['provisioned', 'serverless', 'parallelquery', 'global', 'multimaster']);
 
   if (partition.clusters[id]) throw fault('DBClusterAlreadyExistsFault', 'DB Cluster already exists');

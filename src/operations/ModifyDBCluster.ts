@@ -1,5 +1,5 @@
 import { fault, invalidParameterCombination } from '../protocol/errors.js';
-import { checkIdentifier, checkMasterPassword, checkOneOf, checkRange } from '../control-plane/checks.js';
+import { checkIdentifier, checkMasterPassword, checkOneOf, checkRange, NETWORK_TYPES } from '../control-plane/checks.js';
 import { checkWindows } from '../control-plane/windows.js';
 import { resolveEngineVersion } from '../control-plane/engines.js';
 import { requireCluster } from '../control-plane/lookup.js';
@@ -23,7 +23,7 @@ export const ModifyDBCluster: OperationHandler = async (input, ctx) => {
   checkRange('BackupRetentionPeriod', input.BackupRetentionPeriod, 1, 35);
   checkRange('Port', input.Port, 1150, 65535);
   checkMasterPassword(input.MasterUserPassword);
-  checkOneOf('NetworkType', input.NetworkType, ['IPV4', 'DUAL']);
+  checkOneOf('NetworkType', input.NetworkType, NETWORK_TYPES);
   const windows =
     input.PreferredBackupWindow !== undefined || input.PreferredMaintenanceWindow !== undefined
       ? checkWindows(
