@@ -156,10 +156,6 @@ export class BinlogReplicaClient extends EventEmitter {
     this.finish();
   }
 
-  get isClosed(): boolean {
-    return this.closed;
-  }
-
   private finish(error?: Error): void {
     if (this.closed) return;
     this.closed = true;

@@ -31,24 +31,15 @@ export const SEMI_SYNC_TIMEOUT_MS = 4_294_967_295;
 const ER_MASTER_FATAL_ERROR_READING_BINLOG = 1236;
 const RECONNECT_DELAY_MS = 200;
 
-export interface VolumeLinkStats {
-  transactions: number;
-  acknowledgements: number;
-  /** Transactions the volume missed because the writer's binary log did not reach back far enough. */
-  gaps: number;
-}
-
 export class MysqlVolumeLink {
   private client: BinlogReplicaClient | undefined;
   private target: MysqlAdminTarget | undefined;
   private position: GtidPosition = new Map();
-  private formatDescription: Buffer | undefined;
   /** Records the volume's log holds, as far as this link knows (0: not read yet). */
   private records = 0;
   private assembler = new TransactionAssembler();
   private generation = 0;
   private reconnectTimer: NodeJS.Timeout | undefined;
-  readonly stats: VolumeLinkStats = { transactions: 0, acknowledgements: 0, gaps: 0 };
   /** The volume's part of each commit (ms): its last event received → 4 segments durable → acknowledged. */
   readonly quorumWriteLatency = new LatencySamples();
 
@@ -59,11 +50,6 @@ export class MysqlVolumeLink {
 
   private get writer(): QuorumLogWriter {
     return this.volume.logWriter!;
-  }
-
-  /** The GTID position the volume's log reaches. */
-  get volumePosition(): string {
-    return formatGtidList(this.position);
   }
 
   /**
@@ -91,7 +77,6 @@ export class MysqlVolumeLink {
       if (generation !== this.generation) return;
       this.writer.resumeAt(summary.end);
       this.position = parseGtidList(summary.position);
-      this.formatDescription = summary.formatDescription;
       this.records = summary.records;
       fresh = summary.records === 0;
     }
@@ -125,22 +110,16 @@ export class MysqlVolumeLink {
   /** Starts the dump from the volume's position; an empty volume (or one the writer's log cannot reach) starts a new base. */
   private async connect(generation: number, fresh: boolean): Promise<void> {
     const target = this.target!;
-    let startAt = formatGtidList(this.position);
-    let newBase = fresh;
-    if (fresh) startAt = await mysqlBinlogPosition(target);
-    let client = this.newClient(generation, newBase ? startAt : undefined);
+    const startAt = fresh ? await mysqlBinlogPosition(target) : formatGtidList(this.position);
     try {
-      await client.start(startAt);
+      await this.newClient(generation, fresh ? startAt : undefined).start(startAt);
     } catch (error) {
       if (!(error instanceof MysqlProtocolError && error.code === ER_MASTER_FATAL_ERROR_READING_BINLOG)) throw error;
       // The writer's binary log starts after the volume's end (a clone that never logged what
       // the volume lacks): the data is on the writer; the volume's history restarts from here.
       const from = await mysqlBinlogPosition(target);
       this.log(`[volume link] the writer's binary log does not reach back to ${startAt} (${error.message}); the volume's log continues from ${from}`);
-      this.stats.gaps += 1;
-      newBase = true;
-      client = this.newClient(generation, from);
-      await client.start(from);
+      await this.newClient(generation, from).start(from);
     }
     // After the stream runs (a restarted server forgot it): from now on commits wait for the volume.
     await withMysqlAdmin(target, async (connection) => {
@@ -158,7 +137,6 @@ export class MysqlVolumeLink {
     let pendingBase = baseAt;
     client.on('event', (packet: BinlogEventPacket) => {
       if (packet.type === BinlogEventType.FORMAT_DESCRIPTION) {
-        this.formatDescription = packet.event;
         if (pendingBase !== undefined) {
           this.writer.append(encodeRecord({ kind: RecordKind.BASE, position: pendingBase, payload: packet.event }));
           this.records += 1;
@@ -176,13 +154,11 @@ export class MysqlVolumeLink {
       const end = this.writer.append(encodeRecord(record));
       this.records += 1;
       this.position = advancePosition(this.position, record);
-      this.stats.transactions += 1;
       if (!packet.needsAck) return;
       this.writer.whenDurable(end).then(
         () => {
           if (this.client !== client) return;
           client.acknowledge(packet.file, packet.position);
-          this.stats.acknowledgements += 1;
           this.quorumWriteLatency.push(performance.now() - received);
         },
         () => {}, // abandoned: the writer changed

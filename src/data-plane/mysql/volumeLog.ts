@@ -133,8 +133,6 @@ export interface VolumeLogSummary {
   records: number;
   /** Whole transactions after `after` (when asked), in log order. */
   transactions: VolumeTransaction[];
-  /** The highest end a copy claimed: above `end` only if its tail could not be verified. */
-  highestClaimed: Lsn;
 }
 
 /**
@@ -144,7 +142,7 @@ export interface VolumeLogSummary {
  */
 export async function readVolumeLog(copies: readonly SegmentCopy[], options: { after?: string } = {}): Promise<VolumeLogSummary> {
   const after = options.after === undefined ? undefined : parseGtidList(options.after);
-  const summary: VolumeLogSummary = { end: 0n, position: '', formatDescription: undefined, records: 0, transactions: [], highestClaimed: 0n };
+  const summary: VolumeLogSummary = { end: 0n, position: '', formatDescription: undefined, records: 0, transactions: [] };
   let position: GtidPosition = new Map();
   // Chunks of a record not complete yet: joined once the whole record is there, so a record
   // spanning many chunks is copied once, not once per chunk.
@@ -152,7 +150,7 @@ export async function readVolumeLog(copies: readonly SegmentCopy[], options: { a
   let buffered = 0;
   let needed = RECORD_HEADER_BYTES;
   let pendingStart = 0n;
-  const report = await readLogTail(copies, async (lsn, bytes) => {
+  await readLogTail(copies, async (lsn, bytes) => {
     if (buffered === 0) pendingStart = lsn;
     parts.push(bytes);
     buffered += bytes.length;
@@ -195,7 +193,6 @@ export async function readVolumeLog(copies: readonly SegmentCopy[], options: { a
     pendingStart += BigInt(at);
   });
   summary.position = formatGtidList(position);
-  summary.highestClaimed = report.highestClaimedLsn;
   return summary;
 }
 

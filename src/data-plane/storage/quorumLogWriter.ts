@@ -10,7 +10,6 @@
  * pace (latency faults); a segment that joins behind the log (back from an
  * outage, or new) catches up from its peers before taking new records.
  */
-import { EventEmitter } from 'node:events';
 import path from 'node:path';
 import type { Lsn } from './lsn.js';
 import { WRITE_QUORUM } from './quorum.js';
@@ -100,7 +99,7 @@ const MAX_QUEUED_BYTES = 64 * 1024 * 1024;
  * reports its durable end. A gap (records it missed while down) is filled from
  * peers through `catchUp`, which the volume provides.
  */
-export class PushedSegmentNode extends EventEmitter implements SegmentLogNode {
+export class PushedSegmentNode implements SegmentLogNode {
   readonly name: string;
   private storeValue: WalSegmentStore | undefined;
   private started = false;
@@ -115,7 +114,6 @@ export class PushedSegmentNode extends EventEmitter implements SegmentLogNode {
   private readonly statsValue: SegmentNodeStats = { bytesReceived: 0, flushes: 0, connections: 0 };
 
   constructor(private readonly options: PushedSegmentNodeOptions) {
-    super();
     this.name = options.name;
   }
 
@@ -225,7 +223,6 @@ export class PushedSegmentNode extends EventEmitter implements SegmentLogNode {
         if (generation !== this.generation) return;
         continue;
       }
-      this.emit('durable', store.durableLsn);
       this.options.writer.reportDurable();
     }
   }
