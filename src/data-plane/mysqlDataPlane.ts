@@ -61,7 +61,7 @@ const exists = (file: string) => fs.stat(file).then(() => true, () => false);
 /** A MariaDB data directory of ours (instance, or the cluster's kept data). */
 const hasMysqlData = (dir: string) => exists(path.join(dir, 'aurora-local.cnf'));
 /** A snapshot directory written by snapshotMysqlDataDir. */
-const hasMysqlSnapshot = (dir: string) => exists(path.join(dir, 'aurora_local_snapshot.json'));
+const hasMysqlSnapshot = (dir: string) => exists(mysql.mysqlSnapshotInfoFile(dir));
 
 /** The instance and cluster lifecycle, directories and sampling common to both engines: engineDataPlane.ts. */
 export class MysqlDataPlane extends EngineDataPlane<InstanceRuntime, ClusterRuntime, mysql.MysqlEnvironment> implements DataPlane {
@@ -212,10 +212,7 @@ export class MysqlDataPlane extends EngineDataPlane<InstanceRuntime, ClusterRunt
     if (this.volumes.isFull(cluster.spec)) await this.setWritable(writer, false);
     this.inBackground(this.takeFirstBaseImage(cluster));
   }
-  /**
-   * The volume's first base image, a mariadb-backup copy of the writer taken once the volume is
-   * attached: the volume's log from then on, replayed onto it, gives any later second.
-   */
+
   /** The newest base image (a snapshot or one of the volume's) taken at or before `at`. */
   private baseImageBefore(cluster: ClusterRuntime, at: Date, snapshot?: { key: string; takenAt: Date }): Promise<string | undefined> {
     return newestImageBefore(this.baseImagesDir(cluster), at, hasMysqlSnapshot, snapshot && { dir: this.snapshotDir(snapshot.key), takenAt: snapshot.takenAt });
@@ -303,11 +300,6 @@ export class MysqlDataPlane extends EngineDataPlane<InstanceRuntime, ClusterRunt
 
   // ---- snapshots ----
 
-  /** Whether a snapshot of this key is held here (the dispatcher asks before copying or deleting). */
-  async hasSnapshot(snapshotKey: string): Promise<boolean> {
-    return hasMysqlSnapshot(this.snapshotDir(snapshotKey));
-  }
-
   snapshotCluster(spec: ClusterSpec, snapshotKey: string): Promise<void> {
     return this.inCluster(spec, async (cluster) => {
       const target = this.snapshotDir(snapshotKey);
@@ -326,10 +318,7 @@ export class MysqlDataPlane extends EngineDataPlane<InstanceRuntime, ClusterRunt
           await mysql.createMysqlDataDir(env, target);
           await copyDataDir(source, target, { owner: env.runAs });
           const gtidPosition = await binlogStateAtRest(source);
-          const info = { method: 'copy', gtidPosition, createdAt: new Date().toISOString(), version: env.binaries.version };
-          const file = path.join(target, 'aurora_local_snapshot.json');
-          await fs.writeFile(file, JSON.stringify(info, null, 2) + '\n', { mode: 0o600 });
-          if (env.runAs) await fs.chown(file, env.runAs.uid, env.runAs.gid);
+          await mysql.writeMysqlSnapshotInfo(target, { method: 'copy', gtidPosition, createdAt: new Date().toISOString(), version: env.binaries.version }, env.runAs);
           return;
         }
       }

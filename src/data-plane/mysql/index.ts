@@ -48,7 +48,14 @@ export {
   type MysqlReplicaLag,
 } from './cluster.js';
 export { backupRunningServer, type MysqlBackupResult, type MysqlCloneMethod } from './clone.js';
-export { snapshotMysqlDataDir, restoreMysqlWriterFromSnapshot, readMysqlSnapshotInfo, type MysqlSnapshotInfo } from './snapshots.js';
+export {
+  snapshotMysqlDataDir,
+  restoreMysqlWriterFromSnapshot,
+  readMysqlSnapshotInfo,
+  writeMysqlSnapshotInfo,
+  mysqlSnapshotInfoFile,
+  type MysqlSnapshotInfo,
+} from './snapshots.js';
 export {
   rewindMysqlTo,
   mysqlRewindWindow,

@@ -10,12 +10,10 @@
  * in an earlier second, as Backtrack's flashback counts it.
  */
 import fs from 'node:fs/promises';
-import path from 'node:path';
 import type { SegmentCopy } from '../storage/chunkReader.js';
 import { mysqlBinlogPosition, parseGtidList } from './cluster.js';
 import type { MysqlEnvironment } from './environment.js';
-import { readMysqlSnapshotInfo, restoreMysqlWriterFromSnapshot } from './snapshots.js';
-import { writeOwnedFile } from './settings.js';
+import { readMysqlSnapshotInfo, restoreMysqlWriterFromSnapshot, writeMysqlSnapshotInfo } from './snapshots.js';
 import { readVolumeLog, replayVolumeTransactions, type VolumeTransaction } from './volumeLog.js';
 
 export interface MysqlImageOptions {
@@ -61,8 +59,7 @@ export async function buildMysqlImageAt(env: MysqlEnvironment, options: MysqlIma
     await server.server.stop();
     await fs.rm(logFile, { force: true });
   }
-  const image = { ...info, gtidPosition, createdAt: new Date().toISOString(), method: info.method };
-  await writeOwnedFile(path.join(options.targetDir, 'aurora_local_snapshot.json'), JSON.stringify(image, null, 2) + '\n', env.runAs);
+  await writeMysqlSnapshotInfo(options.targetDir, { ...info, gtidPosition, createdAt: new Date().toISOString() }, env.runAs);
   const last = replay.at(-1);
   return { gtidPosition, replayed: replay.length, after, lastCommitTime: last ? new Date(last.commitTime * 1000).toISOString() : null };
 }

@@ -10,6 +10,7 @@ import { copyDataDir } from '../compute/dataDirCopy.js';
 import { backupRunningServer, type MysqlBackupResult } from './clone.js';
 import { instance, resetGtidState, startMysqlServerProcess, type MysqlInstance, type MysqlPlacement } from './cluster.js';
 import { createMysqlDataDir, type MysqlEnvironment } from './environment.js';
+import type { ServerUser } from '../compute/osUser.js';
 import { newServerId, readAdminCredentials, writeAdminCredentials, writeInstanceConfig, writeOwnedFile } from './settings.js';
 import { withMysqlAdmin } from './sql.js';
 
@@ -29,8 +30,18 @@ export async function snapshotMysqlDataDir(env: MysqlEnvironment, writer: MysqlI
   const info: MysqlSnapshotInfo = { ...backup, createdAt: new Date().toISOString(), version: env.binaries.version };
   // The copy's mysql.user holds the cluster's admin password: keep the credentials with it.
   await writeAdminCredentials(dir, writer.admin, env.runAs);
-  await writeOwnedFile(path.join(dir, SNAPSHOT_INFO_FILE), JSON.stringify(info, null, 2) + '\n', env.runAs);
+  await writeMysqlSnapshotInfo(dir, info, env.runAs);
   return info;
+}
+
+/** The file that makes a directory a snapshot restore can start from: what the copy is and where its GTIDs stand. */
+export function mysqlSnapshotInfoFile(snapshotDir: string): string {
+  return path.join(snapshotDir, SNAPSHOT_INFO_FILE);
+}
+
+/** Writes the info file of a copy (a backup, a copy at rest, a replayed image). */
+export async function writeMysqlSnapshotInfo(snapshotDir: string, info: object, owner: ServerUser | null): Promise<void> {
+  await writeOwnedFile(mysqlSnapshotInfoFile(snapshotDir), JSON.stringify(info, null, 2) + '\n', owner);
 }
 
 export async function readMysqlSnapshotInfo(snapshotDir: string): Promise<MysqlSnapshotInfo> {
