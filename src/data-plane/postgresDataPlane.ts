@@ -177,7 +177,6 @@ export class PostgresDataPlane extends EngineDataPlane<InstanceRuntime, ClusterR
     this.watch(cluster, instance, server);
     await this.refresh(cluster);
     // In the background, behind this operation: the instance is available meanwhile.
-    // In the background, behind this operation: the instance is available meanwhile.
     // Not in the cluster's queue: a replica's clone or a failover need not wait for the copy.
     if (spec.isWriter) this.inBackground(this.takeFirstBaseImage(cluster));
   }

@@ -72,6 +72,7 @@ export class MysqlServer extends ServerProcess {
 
   /** Starts with an empty private temporary directory, removed again when the server exits, however it exits. */
   override async start(options: { timeoutMs?: number } = {}): Promise<void> {
+    if (this.pid !== undefined) return super.start(options); // refused there, before the running server's tmpdir is touched
     // One server per data directory at a time: any other temporary directory of it is stale.
     await removeStaleTmpDirs(this.dataDir);
     await createOwnedDir(this.tmpDir, this.runAs);
