@@ -21,7 +21,6 @@ import {
   waitUntilDBClusterAvailable,
   waitUntilDBClusterSnapshotAvailable,
   waitUntilDBInstanceAvailable,
-  type DBCluster,
 } from '@aws-sdk/client-rds';
 import { startEmulator, type Emulator } from '../src/emulator.js';
 import { clientFor, connectMysql as connect, createMysqlCluster as createCluster, dataPlaneView, fast, password, wait, writerOf } from './dataPlaneHelpers.js';

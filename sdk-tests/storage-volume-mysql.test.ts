@@ -9,7 +9,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import mysql from 'mysql2/promise';
 import {
   BacktrackDBClusterCommand,
-  CreateDBClusterCommand,
   DescribeDBClusterBacktracksCommand,
   RestoreDBClusterToPointInTimeCommand,
   CreateDBInstanceCommand,
@@ -20,11 +19,10 @@ import {
   RebootDBInstanceCommand,
   waitUntilDBClusterAvailable,
   waitUntilDBInstanceAvailable,
-  type DBCluster,
 } from '@aws-sdk/client-rds';
 import { startEmulator, type Emulator } from '../src/emulator.js';
 import { startCli } from './helpers.js';
-import { admin, clientFor, dataPlaneView, connectMysql as connect, createMysqlCluster as createCluster, fast, logSegments, settlesWithin, storage, wait, writerOf, type StorageView } from './dataPlaneHelpers.js';
+import { admin, clientFor, dataPlaneView, connectMysql as connect, createMysqlCluster as createCluster, fast, logSegments, settlesWithin, storage, wait, writerOf } from './dataPlaneHelpers.js';
 
 const count = async (connection: mysql.Connection, sql: string) => Number(((await connection.query(sql))[0] as { n: number }[])[0]!.n);
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { fault, invalidParameterCombination } from '../protocol/errors.js';
-import { findCluster, requireCluster } from '../control-plane/lookup.js';
+import { requireCluster } from '../control-plane/lookup.js';
 import { restorableWindow } from '../control-plane/presenters.js';
 import { restoreCluster, restoredClusterOutput } from '../control-plane/restore.js';
 import { clusterSpec } from '../control-plane/transitions.js';

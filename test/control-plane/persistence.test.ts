@@ -1,7 +1,6 @@
 // Persistence of the control plane in <dataDir>/state.json: records survive a restart (library
 // and CLI), transitions in flight resume at their original due time, a corrupt file stops
 // start-up and is left untouched, and a kill -9 right after an acknowledged change loses nothing.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { chmod, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -21,7 +20,6 @@ import {
   waitUntilDBClusterAvailable,
   waitUntilDBInstanceAvailable,
   type DBCluster,
-  type DBInstance,
   type RDSClient,
 } from '@aws-sdk/client-rds';
 import { StateFileError } from '../../src/emulator.js';
@@ -39,7 +37,6 @@ import {
   startCli,
   startTestEmulator,
   testDataPlane,
-  track,
   waitOptions,
   type TestEmulator,
 } from '../../sdk-tests/helpers.js';
