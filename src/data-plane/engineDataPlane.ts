@@ -218,12 +218,20 @@ export abstract class EngineDataPlane<I extends EngineInstance, C extends Engine
 
   protected async stopServer(cluster: C, resourceId: string): Promise<void> {
     const instance = cluster.instances.get(resourceId);
-    if (!instance?.server) return;
-    const server = instance.server as NonNullable<I['server']>;
+    if (instance) await this.stopOnPurpose(instance, (server) => this.shutDown(cluster, instance, server));
+  }
+
+  /**
+   * Stops the instance's server on purpose, so its exit is not taken for a crash: with `stop`, or
+   * just the process's clean shutdown (no refresh, no volume detach: failover and recovery steps).
+   */
+  protected async stopOnPurpose(instance: I, stop: (server: NonNullable<I['server']>) => Promise<unknown> = (server) => server.server.stop()): Promise<void> {
+    const server = instance.server as NonNullable<I['server']> | undefined;
+    if (!server) return;
     instance.stopping = true;
     (instance as EngineInstance).server = undefined;
     try {
-      await this.shutDown(cluster, instance, server);
+      await stop(server);
     } finally {
       instance.stopping = false;
     }

@@ -194,7 +194,7 @@ export class MysqlDataPlane extends EngineDataPlane<InstanceRuntime, ClusterRunt
     if (spec.isWriter) {
       // Without its volume the writer would take writes no segment holds: it does not stay up.
       await this.attachVolume(cluster, instance).catch(async (error: Error) => {
-        await this.stopProcess(instance).catch(() => {});
+        await this.stopOnPurpose(instance).catch(() => {});
         throw error;
       });
     }
@@ -250,21 +250,9 @@ export class MysqlDataPlane extends EngineDataPlane<InstanceRuntime, ClusterRunt
   /** A replica whose history diverged from the writer's: a fresh clone of the writer in its place. */
   private async reclone(env: mysql.MysqlEnvironment, cluster: ClusterRuntime, instance: InstanceRuntime, writer: InstanceRuntime): Promise<void> {
     this.log(`data plane: ${instance.instanceId} of ${cluster.spec.clusterId} cannot follow ${writer.instanceId}; cloning it again`);
-    await this.stopProcess(instance);
+    await this.stopOnPurpose(instance);
     await removeDataDir(instance.dataDir);
     this.watch(cluster, instance, await mysql.createMysqlReplica(env, { ...this.placement(instance), writer: writer.server! }));
-  }
-  /** Stops the instance's server on purpose (its exit is no crash). */
-  private async stopProcess(instance: InstanceRuntime): Promise<void> {
-    const server = instance.server;
-    if (!server) return;
-    instance.stopping = true;
-    instance.server = undefined;
-    try {
-      await mysql.stopMysql(server);
-    } finally {
-      instance.stopping = false;
-    }
   }
 
   /** The volume is detached before the writer stops: it takes no more writes meanwhile. */
@@ -355,7 +343,7 @@ export class MysqlDataPlane extends EngineDataPlane<InstanceRuntime, ClusterRunt
         }
       }
       lap('catch-up from the old writer');
-      if (old) await this.stopProcess(old).catch(() => {});
+      if (old) await this.stopOnPurpose(old).catch(() => {});
       lap('old writer stopped');
       // 3. The target applies what it received, then every commit the volume holds beyond it (read
       //    from at least 3 segments: nothing acknowledged is lost, even if the old writer is gone);
@@ -561,7 +549,7 @@ export class MysqlDataPlane extends EngineDataPlane<InstanceRuntime, ClusterRunt
       await this.volumes.close(cluster.spec);
       // Replicas first, so none logs the writer's disappearance as an error.
       const instances = [...cluster.instances.values()].sort((a, b) => Number(a.isWriter) - Number(b.isWriter));
-      for (const instance of instances) await this.stopProcess(instance).catch(() => {});
+      for (const instance of instances) await this.stopOnPurpose(instance).catch(() => {});
       await cluster.network.close();
     }
     this.clusters.clear();

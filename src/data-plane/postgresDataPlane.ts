@@ -321,12 +321,7 @@ export class PostgresDataPlane extends EngineDataPlane<InstanceRuntime, ClusterR
       // 1. No new writes: the writer endpoint refuses connections and drops its sessions.
       cluster.network.closeWriterEndpoint();
       // 2. The old writer stops. A clean shutdown sends its remaining WAL to the replicas first.
-      if (old?.server) {
-        old.stopping = true;
-        const server = old.server;
-        old.server = undefined;
-        await server.server.stop().finally(() => (old.stopping = false));
-      }
+      if (old) await this.stopOnPurpose(old);
       // 3. The target gets every acknowledged commit from the volume (the log tail read from
       //    at least 3 of the 6 segments), then is promoted; the endpoints follow: writes resume.
       lap('old writer stopped');
